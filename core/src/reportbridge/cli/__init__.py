@@ -1,0 +1,1 @@
+"""The ``reportbridge`` command line."""

@@ -1,0 +1,143 @@
+"""Streaming a report file to disk: hashed, length-checked, fsynced, renamed atomically."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import re
+import tempfile
+import unicodedata
+from collections.abc import Callable
+from pathlib import Path
+
+from reportbridge.errors import DownloadError, TransportError, ValidationError
+from reportbridge.model import FetchedFile
+from reportbridge.provider import FileStream
+
+CHUNK = 1 << 20
+_CD_STAR = re.compile(r"filename\*\s*=\s*([^']*)'[^']*'([^;]+)", re.IGNORECASE)
+_CD_PLAIN = re.compile(r"filename\s*=\s*(\\?\"(?P<q>[^\"\\]*(?:\\.[^\"\\]*)*)\\?\"|(?P<t>[^;]+))", re.IGNORECASE)
+_UNSAFE = re.compile(r"[\x00-\x1f\x7f/\\:*?\"<>|]+")
+_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)), *(f"LPT{i}" for i in range(1, 10))}
+
+
+def filename_from_disposition(value: str | None) -> str | None:
+    """The file name in a Content-Disposition header, read leniently."""
+    if not value:
+        return None
+    from urllib.parse import unquote
+
+    m = _CD_STAR.search(value)
+    if m:
+        return unquote(m.group(2).strip().strip('"'), encoding=m.group(1) or "utf-8", errors="replace")
+    m = _CD_PLAIN.search(value)
+    if not m:
+        return None
+    name = m.group("q") if m.group("q") is not None else (m.group("t") or "")
+    return name.replace('\\"', '"').strip().strip('"').strip() or None
+
+
+def safe_filename(name: str | None, fallback: str) -> str:
+    """A file name that cannot escape its folder: no separators, no traversal, no controls."""
+    candidate = unicodedata.normalize("NFC", name or "")
+    candidate = candidate.replace("\\", "/").rsplit("/", 1)[-1]
+    candidate = _UNSAFE.sub("_", candidate).strip(" .")
+    if not candidate or set(candidate) <= {"_", "."}:
+        candidate = fallback
+    if candidate.split(".")[0].upper() in _RESERVED:
+        candidate = "_" + candidate
+    if len(candidate.encode()) > 200:
+        stem, dot, ext = candidate.rpartition(".")
+        ext = ext if dot and len(ext) <= 10 else ""
+        candidate = stem.encode()[: 200 - len(ext) - 1].decode("utf-8", "ignore") + ("." + ext if ext else "")
+    return candidate
+
+
+def write_stream(
+    stream: FileStream,
+    dest_dir: str | os.PathLike[str],
+    filename: str,
+    *,
+    job_ref: str = "",
+    overwrite: bool = True,
+    on_progress: Callable[[int, int | None], None] | None = None,
+) -> FetchedFile:
+    """Write ``stream`` to ``dest_dir/filename`` atomically.
+
+    The body goes to a temporary file in the same folder, is hashed while it is
+    written, checked against Content-Length, fsynced and renamed into place. On any
+    failure the temporary file is removed and nothing appears under ``filename``.
+    """
+    folder = Path(dest_dir)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ValidationError(f"cannot create destination folder {str(folder)!r}: {exc.strerror}", field="dest_dir") from None
+    if not folder.is_dir():
+        raise ValidationError(f"destination {str(folder)!r} is not a folder", field="dest_dir")
+    target = folder / filename
+    if target.exists() and not overwrite:
+        raise ValidationError(f"{str(target)!r} exists and overwrite is off", field="dest_dir")
+    expected = stream.content_length
+    digest = hashlib.sha256()
+    size = 0
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{filename[:40]}.", suffix=".part", dir=folder)
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            for chunk in stream.chunks(CHUNK):
+                out.write(chunk)
+                digest.update(chunk)
+                size += len(chunk)
+                if on_progress is not None:
+                    on_progress(size, expected)
+            if expected is not None and size != expected:
+                raise DownloadError(
+                    f"download of {filename!r} is incomplete: got {size} bytes, the server "
+                    f"announced {expected}; nothing was kept",
+                    provider=None,
+                )
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, target)
+        _fsync_dir(folder)
+    except TransportError as exc:
+        _remove(tmp)
+        if isinstance(exc, DownloadError):
+            raise
+        raise DownloadError(f"{exc.message}; nothing was kept under {filename!r}", provider=exc.provider) from None
+    except BaseException:
+        _remove(tmp)
+        raise
+    return FetchedFile(
+        path=target,
+        size=size,
+        sha256=digest.hexdigest(),
+        content_type=stream.content_type,
+        format=stream.format,
+        job_ref=job_ref,
+        vendor_filename=stream.filename,
+    )
+
+
+def sha256_of(path: str | os.PathLike[str]) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(CHUNK), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _remove(path: Path) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        path.unlink()
+
+
+def _fsync_dir(folder: Path) -> None:
+    with contextlib.suppress(OSError):
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)

@@ -1,0 +1,174 @@
+"""The typed errors reportbridge raises.
+
+Every message says what was wrong and, where there is a choice, what is accepted.
+No message ever carries a secret: callers build messages from names and values
+they know to be safe, and :func:`reportbridge.logging.redact_text` is applied to
+anything that came from a server.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+
+class ReportBridgeError(Exception):
+    """Base class of every error raised by reportbridge."""
+
+    def __init__(self, message: str, *, provider: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.provider = provider
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def accepted(values: Iterable[object]) -> str:
+    """Render a list of accepted values for an error message."""
+    items = sorted({str(v) for v in values})
+    return ", ".join(items) if items else "(none)"
+
+
+class ConfigurationError(ReportBridgeError):
+    """The config file, a profile or a setting is missing or wrong."""
+
+
+class ValidationError(ReportBridgeError):
+    """An argument (report type, parameter, format, job reference...) is not acceptable.
+
+    Raised before any request is sent whenever the plugin can know.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        provider: str | None = None,
+        field: str | None = None,
+    ) -> None:
+        super().__init__(message, provider=provider)
+        self.field = field
+
+
+class UnsupportedOperationError(ReportBridgeError):
+    """The provider cannot do this (cancel, list, a format...)."""
+
+    def __init__(self, provider: str, operation: str, hint: str = "") -> None:
+        msg = f"provider {provider!r} does not support {operation}"
+        if hint:
+            msg = f"{msg}; {hint}"
+        super().__init__(msg, provider=provider)
+        self.operation = operation
+
+
+class ProviderError(ReportBridgeError):
+    """The vendor answered a request with an error status."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        provider: str | None = None,
+        status_code: int | None = None,
+        vendor_code: str | None = None,
+        tracking_id: str | None = None,
+    ) -> None:
+        super().__init__(message, provider=provider)
+        self.status_code = status_code
+        self.vendor_code = vendor_code
+        self.tracking_id = tracking_id
+
+
+class AuthenticationError(ProviderError):
+    """Credentials were refused (bad client id/secret, expired or invalid token)."""
+
+
+class PermissionDeniedError(ProviderError):
+    """The credentials are valid but lack the right (scope, role) for this operation."""
+
+
+class NotFoundError(ProviderError):
+    """The job, report or file does not exist (or no longer exists)."""
+
+
+class RejectedRequestError(ProviderError):
+    """The vendor refused the request as invalid (HTTP 400-class, not auth)."""
+
+
+class RateLimitedError(ProviderError):
+    """Too many requests; ``retry_after`` (seconds) says how long the vendor asked to wait."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None, **kw: object) -> None:
+        super().__init__(message, **kw)  # type: ignore[arg-type]
+        self.retry_after = retry_after
+
+
+class QuotaExceededError(RateLimitedError):
+    """A vendor quota of simultaneous jobs is full; waiting for a job to finish frees it."""
+
+
+class ServiceError(ProviderError):
+    """The vendor failed on its side (HTTP 5xx) and retrying did not help."""
+
+
+class ProviderProtocolError(ReportBridgeError):
+    """The vendor answered something the plugin cannot understand (bad JSON, missing fields)."""
+
+
+class UnknownStatusError(ProviderProtocolError):
+    """A vendor state the plugin does not know; never silently taken as RUNNING."""
+
+    def __init__(self, provider: str, raw: object, known: Iterable[object]) -> None:
+        super().__init__(
+            f"provider {provider!r} reported unknown status {raw!r}; known statuses: "
+            f"{accepted(known)}",
+            provider=provider,
+        )
+        self.raw = raw
+
+
+class TransportError(ReportBridgeError):
+    """The request could not be completed (connection, timeout, TLS, redirect loop...)."""
+
+
+class SubmissionUncertainError(TransportError):
+    """A request that starts a job failed in a way where the vendor may have acted.
+
+    It is not re-sent automatically (that could start a second job). Look the job up
+    with the provider's listing, or run again knowingly.
+    """
+
+
+class DownloadError(TransportError):
+    """A file download failed or did not match what the server announced; nothing was kept."""
+
+
+class JobTimeoutError(ReportBridgeError):
+    """``wait`` reached its timeout before the job finished. ``job`` is the last state seen."""
+
+    def __init__(self, message: str, job: object) -> None:
+        super().__init__(message)
+        self.job = job
+
+
+__all__ = [
+    "AuthenticationError",
+    "ConfigurationError",
+    "DownloadError",
+    "JobTimeoutError",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "ProviderError",
+    "ProviderProtocolError",
+    "QuotaExceededError",
+    "RateLimitedError",
+    "RejectedRequestError",
+    "ReportBridgeError",
+    "ServiceError",
+    "SubmissionUncertainError",
+    "TransportError",
+    "UnknownStatusError",
+    "UnsupportedOperationError",
+    "ValidationError",
+    "accepted",
+]

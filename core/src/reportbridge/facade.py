@@ -1,0 +1,339 @@
+"""``Reports``: the one object an application needs to drive report jobs on any vendor."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from reportbridge.config import Profile, load_config, parse_profile
+from reportbridge.download import safe_filename, write_stream
+from reportbridge.errors import (
+    ConfigurationError,
+    JobTimeoutError,
+    NotFoundError,
+    QuotaExceededError,
+    ReportBridgeError,
+    UnsupportedOperationError,
+    ValidationError,
+    accepted,
+)
+from reportbridge.logging import get_logger
+from reportbridge.model import FetchedFile, ReportJob, utcnow
+from reportbridge.plugins import PluginRegistry, default_registry
+from reportbridge.polling import PollPolicy
+from reportbridge.provider import ProfileContext, Provider, ProviderSession
+from reportbridge.refs import decode_ref
+from reportbridge.status import ReportStatus
+
+if TYPE_CHECKING:
+    from reportbridge.batch import JobOutcome, JobRequest
+
+log = get_logger("reportbridge.reports")
+JobLike = ReportJob | str
+
+
+class Reports:
+    """Run, poll, wait for, cancel and fetch report jobs over named profiles.
+
+    Build it from a config file (:meth:`from_config`) or from code
+    (:meth:`from_profiles`). Thread-safe: one instance can drive many jobs at once.
+    """
+
+    def __init__(
+        self,
+        profiles: Mapping[str, Profile] | Iterable[Profile],
+        *,
+        registry: PluginRegistry | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        items = profiles.values() if isinstance(profiles, Mapping) else profiles
+        self.profiles: dict[str, Profile] = {p.name: p for p in items}
+        self.registry = registry or default_registry()
+        self._sleep = sleep
+        self._sessions: dict[str, ProviderSession] = {}
+        self._settings: dict[str, Any] = {}
+        self._lock = threading.Lock()
+        self._active: dict[str, dict[str, ReportJob]] = {}
+        for profile in self.profiles.values():
+            self._check_profile(profile)
+
+    # -- construction ------------------------------------------------------------------
+    @classmethod
+    def from_config(
+        cls,
+        path: str | os.PathLike[str] | None = None,
+        *,
+        env: Mapping[str, str] | None = None,
+        registry: PluginRegistry | None = None,
+    ) -> Reports:
+        """Profiles from TOML: ``path``, else $REPORTBRIDGE_CONFIG, else ./reportbridge.toml."""
+        return cls(load_config(path, env), registry=registry)
+
+    @classmethod
+    def from_profiles(
+        cls,
+        profiles: Mapping[str, Mapping[str, Any]],
+        *,
+        env: Mapping[str, str] | None = None,
+        registry: PluginRegistry | None = None,
+    ) -> Reports:
+        """Profiles from code: ``{"name": {"provider": "...", **settings}}``."""
+        return cls(
+            [parse_profile(name, table, env=env) for name, table in profiles.items()],
+            registry=registry,
+        )
+
+    def _check_profile(self, profile: Profile) -> None:
+        provider = self.registry.provider(profile.provider)
+        self._settings[profile.name] = provider.parse_settings(profile.name, profile.settings)
+
+    def __enter__(self) -> Reports:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        with self._lock:
+            sessions, self._sessions = list(self._sessions.values()), {}
+        for session in sessions:
+            session.close()
+
+    # -- lookup ------------------------------------------------------------------------
+    def profile(self, name: str) -> Profile:
+        try:
+            return self.profiles[name]
+        except KeyError:
+            raise ConfigurationError(
+                f"no profile named {name!r}; configured profiles: {accepted(self.profiles)}"
+            ) from None
+
+    def provider_for(self, profile: str) -> Provider:
+        return self.registry.provider(self.profile(profile).provider)
+
+    def session(self, profile: str) -> ProviderSession:
+        prof = self.profile(profile)
+        with self._lock:
+            session = self._sessions.get(profile)
+            if session is None:
+                provider = self.registry.provider(prof.provider)
+                ctx = ProfileContext(profile, self._settings[profile], prof.transport)
+                session = provider.connect(ctx)
+                self._sessions[profile] = session
+            return session
+
+    def job(self, ref: JobLike) -> ReportJob:
+        """The job a reference (or job) names, as last known; no request is sent."""
+        if isinstance(ref, ReportJob):
+            return ref
+        parsed = decode_ref(ref)
+        prof = self.profile(parsed.profile)
+        if prof.provider != parsed.provider:
+            raise ValidationError(
+                f"job reference is for provider {parsed.provider!r} but profile "
+                f"{parsed.profile!r} now uses {prof.provider!r}",
+                field="ref",
+            )
+        return parsed.to_job()
+
+    # -- lifecycle ---------------------------------------------------------------------
+    def run(self, profile: str, report_type: str, /, **params: Any) -> ReportJob:
+        """Start a report; parameters are checked before any request is sent."""
+        provider = self.provider_for(profile)
+        clean = provider.validate(report_type, params)
+        self._reserve_slot(profile, provider)
+        session = self.session(profile)
+        log.info("submitting", profile=profile, provider=provider.name, report_type=report_type)
+        job = session.submit(report_type, clean)
+        if job.submitted_at is None:
+            job = attrs.evolve(job, submitted_at=utcnow())
+        job = attrs.evolve(job, profile=profile, params=job.params or clean)
+        self._track(job)
+        self.registry.hook.job_submitted(job=job)
+        return job
+
+    def poll(self, job: JobLike) -> ReportJob:
+        """Ask the vendor once where the job stands; statuses never move backwards."""
+        current = self.job(job)
+        seen = self.session(current.profile).refresh(current)
+        updated = current.observe(seen)
+        self._track(updated)
+        if updated.status is not current.status:
+            log.info(
+                "status changed",
+                profile=updated.profile,
+                job_id=updated.job_id,
+                status=updated.status.value,
+                provider_status=updated.provider_status,
+            )
+            self.registry.hook.job_status_changed(job=updated, previous=current.status)
+        return updated
+
+    def wait(
+        self,
+        job: JobLike,
+        *,
+        timeout: float | None = None,
+        policy: PollPolicy | None = None,
+        on_update: Callable[[ReportJob], None] | None = None,
+        stop: threading.Event | None = None,
+    ) -> ReportJob:
+        """Poll until the job is terminal. Raises :class:`JobTimeoutError` after ``timeout`` s."""
+        current = self.job(job)
+        policy = policy or self.profile(current.profile).polling
+        deadline = None if timeout is None else time.monotonic() + timeout
+        n = 0
+        current = self.poll(current)
+        while not current.is_terminal:
+            if on_update is not None:
+                on_update(current)
+            n += 1
+            delay = policy.delay(n, current.poll_after)
+            if deadline is not None:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise JobTimeoutError(
+                        f"job {current.job_id} on profile {current.profile!r} is still "
+                        f"{current.status.value} after {timeout:g} s; resume with its reference",
+                        current,
+                    )
+                delay = min(delay, left)
+            if stop is not None:
+                if stop.wait(delay):
+                    raise KeyboardInterrupt
+            else:
+                self._sleep(delay)
+            current = self.poll(current)
+        if on_update is not None:
+            on_update(current)
+        return current
+
+    def cancel(self, job: JobLike) -> ReportJob:
+        """Ask the vendor to stop the job. Unsupported providers raise before any request."""
+        current = self.job(job)
+        provider = self.provider_for(current.profile)
+        if not provider.capabilities().cancel:
+            raise UnsupportedOperationError(
+                provider.name, "cancel", "its jobs run to completion; wait for it instead"
+            )
+        updated = current.observe(self.session(current.profile).cancel(current))
+        self._track(updated)
+        if updated.status is not current.status:
+            self.registry.hook.job_status_changed(job=updated, previous=current.status)
+        return updated
+
+    def fetch(
+        self,
+        job: JobLike,
+        dest_dir: str | os.PathLike[str],
+        *,
+        format: str | None = None,
+        filename: str | None = None,
+        on_progress: Callable[[int, int | None], None] | None = None,
+    ) -> FetchedFile:
+        """Download the job's file into ``dest_dir`` (streamed, hashed, atomic)."""
+        current = self.job(job)
+        if current.status is ReportStatus.PENDING and current.provider_status is None:
+            current = self.poll(current)  # a job from a bare reference: learn its state
+        provider = self.provider_for(current.profile)
+        if not current.is_fetchable:
+            raise ValidationError(
+                f"job {current.job_id} is {current.status.value} "
+                f"(vendor: {current.provider_status}); only succeeded jobs have a file",
+                provider=provider.name,
+                field="job",
+            )
+        fmt = self._format(provider, current, format)
+        try:
+            stream = self.session(current.profile).open_file(current, fmt)
+        except NotFoundError as exc:
+            raise NotFoundError(
+                f"{exc.message}; the vendor no longer has the file of job {current.job_id} "
+                "(it may have expired)",
+                provider=provider.name,
+                status_code=exc.status_code,
+            ) from None
+        with stream:
+            fallback = f"{current.report_type}-{current.job_id}.{fmt}"
+            name = safe_filename(filename or stream.filename, safe_filename(fallback, "report"))
+            fetched = write_stream(
+                stream, dest_dir, name, job_ref=current.ref, on_progress=on_progress
+            )
+        log.info("fetched", profile=current.profile, job_id=current.job_id, size=fetched.size)
+        self.registry.hook.file_fetched(job=current, file=fetched)
+        return fetched
+
+    def list(self, profile: str, *, limit: int | None = None, **filters: Any) -> Iterator[ReportJob]:
+        """Jobs the vendor knows for this profile (providers with a listing capability)."""
+        provider = self.provider_for(profile)
+        if not provider.capabilities().list:
+            raise UnsupportedOperationError(provider.name, "listing jobs")
+        for job in self.session(profile).list_jobs(filters, limit=limit):
+            yield attrs.evolve(job, profile=profile)
+
+    def run_many(self, requests: Iterable[JobRequest], **kw: Any) -> Iterator[JobOutcome]:
+        """Drive many jobs across profiles; see :func:`reportbridge.batch.run_many`."""
+        from reportbridge.batch import run_many
+
+        return run_many(self, requests, **kw)
+
+    # -- helpers -----------------------------------------------------------------------
+    def _format(self, provider: Provider, job: ReportJob, requested: str | None) -> str:
+        caps = provider.capabilities()
+        spec = caps.report_type(job.report_type)
+        allowed = [f.lower() for f in (job.formats or (spec.formats if spec else ()) or caps.formats)]
+        if requested is None:
+            if not allowed:
+                raise ValidationError(f"{provider.name} job {job.job_id}: name a format", field="format")
+            return allowed[0]
+        fmt = requested.lower()
+        if allowed and fmt not in allowed:
+            raise ValidationError(
+                f"format {requested!r} is not available for {provider.name} job {job.job_id}; "
+                f"accepted: {accepted(allowed)}",
+                provider=provider.name,
+                field="format",
+            )
+        return fmt
+
+    def max_active_jobs(self, profile: str) -> int | None:
+        prof = self.profile(profile)
+        if prof.max_active_jobs is not None:
+            return prof.max_active_jobs
+        return self.provider_for(profile).default_max_active_jobs
+
+    def _track(self, job: ReportJob) -> None:
+        with self._lock:
+            active = self._active.setdefault(job.profile, {})
+            if job.is_terminal:
+                active.pop(job.job_id, None)
+            else:
+                active[job.job_id] = job
+
+    def _reserve_slot(self, profile: str, provider: Provider) -> None:
+        limit = self.max_active_jobs(profile)
+        if limit is None:
+            return
+        with self._lock:
+            active = list(self._active.get(profile, {}).values())
+        if len(active) < limit:
+            return
+        for job in active:  # some may have finished unobserved
+            try:
+                self.poll(job)
+            except ReportBridgeError:
+                continue
+        with self._lock:
+            if len(self._active.get(profile, {})) < limit:
+                return
+        raise QuotaExceededError(
+            f"profile {profile!r} already has {limit} unfinished jobs, the most {provider.name} "
+            "allows at once; wait for one to finish (or raise max_active_jobs in the profile)",
+            provider=provider.name,
+        )
+

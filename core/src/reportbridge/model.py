@@ -1,0 +1,172 @@
+"""Provider-neutral records: jobs, fetched files, capabilities."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from reportbridge.status import ReportStatus, advance
+
+
+def _frozen_dict(value: Mapping[str, Any] | None) -> dict[str, Any]:
+    return dict(value or {})
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+@attrs.frozen
+class ErrorDetail:
+    """Why a job failed, or what it warned about, as the vendor said it."""
+
+    message: str
+    code: str | None = None
+    retryable: bool = False
+
+
+@attrs.frozen
+class ReportJob:
+    """One report job at one moment. Immutable: operations return new records.
+
+    ``extra`` holds what the plugin needs to address the job again (never a secret);
+    it travels in the job reference.
+    """
+
+    provider: str
+    profile: str
+    job_id: str
+    report_type: str
+    status: ReportStatus = ReportStatus.PENDING
+    provider_status: str | None = None
+    params: dict[str, Any] = attrs.field(factory=dict, converter=_frozen_dict)
+    submitted_at: dt.datetime | None = None
+    created_at: dt.datetime | None = None
+    started_at: dt.datetime | None = None
+    finished_at: dt.datetime | None = None
+    updated_at: dt.datetime | None = None
+    progress: float | None = None
+    progress_text: str | None = None
+    formats: tuple[str, ...] = ()
+    error: ErrorDetail | None = None
+    warnings: tuple[str, ...] = ()
+    poll_after: float | None = None
+    extra: dict[str, str] = attrs.field(factory=dict, converter=_frozen_dict)
+
+    @property
+    def is_terminal(self) -> bool:
+        return self.status.is_terminal
+
+    @property
+    def is_fetchable(self) -> bool:
+        return self.status.is_fetchable
+
+    @property
+    def ref(self) -> str:
+        """The job reference: a short string another process can address this job with."""
+        from reportbridge.refs import encode_ref
+
+        return encode_ref(self)
+
+    def observe(self, seen: ReportJob) -> ReportJob:
+        """Merge a fresher observation, never moving the status backwards.
+
+        The vendor's raw status and details follow the observation only when the
+        neutral status accepted it; a stale read changes nothing but ``updated_at``.
+        """
+        status = advance(self.status, seen.status)
+        if status is not seen.status:
+            return attrs.evolve(self, updated_at=seen.updated_at or utcnow())
+        return attrs.evolve(
+            seen,
+            profile=self.profile,
+            params=seen.params or self.params,
+            submitted_at=self.submitted_at or seen.submitted_at,
+            created_at=seen.created_at or self.created_at,
+            started_at=seen.started_at or self.started_at,
+            finished_at=seen.finished_at or self.finished_at,
+            formats=seen.formats or self.formats,
+            extra={**self.extra, **seen.extra},
+            updated_at=seen.updated_at or utcnow(),
+        )
+
+
+@attrs.frozen
+class FetchedFile:
+    """A report file written to disk, verified while it was streamed."""
+
+    path: Path
+    size: int
+    sha256: str
+    content_type: str | None
+    format: str
+    job_ref: str = ""
+    vendor_filename: str | None = None
+
+
+@attrs.frozen
+class ParamSpec:
+    """One parameter of a report type.
+
+    ``type`` is one of: string, boolean, integer, number, object, list, datetime.
+    """
+
+    name: str
+    type: str = "string"
+    required: bool = False
+    description: str = ""
+    choices: tuple[str, ...] = ()
+    default: Any = None
+    max_length: int | None = None
+
+
+@attrs.frozen
+class ReportTypeSpec:
+    """A report a provider can run and the parameters it takes."""
+
+    name: str
+    description: str = ""
+    params: tuple[ParamSpec, ...] = ()
+    formats: tuple[str, ...] = ()
+
+    def param(self, name: str) -> ParamSpec | None:
+        return next((p for p in self.params if p.name == name), None)
+
+
+@attrs.frozen
+class Capabilities:
+    """What a provider can do. ``open_report_types`` means unlisted types are allowed too."""
+
+    report_types: tuple[ReportTypeSpec, ...] = ()
+    formats: tuple[str, ...] = ()
+    cancel: bool = False
+    list: bool = False
+    open_report_types: bool = False
+    operations: tuple[str, ...] = attrs.field()
+
+    @operations.default
+    def _ops(self) -> tuple[str, ...]:
+        ops = ["run", "poll", "fetch"]
+        if self.cancel:
+            ops.append("cancel")
+        if self.list:
+            ops.append("list")
+        return tuple(ops)
+
+    def report_type(self, name: str) -> ReportTypeSpec | None:
+        return next((t for t in self.report_types if t.name == name), None)
+
+
+__all__ = [
+    "Capabilities",
+    "ErrorDetail",
+    "FetchedFile",
+    "ParamSpec",
+    "ReportJob",
+    "ReportTypeSpec",
+    "utcnow",
+]

@@ -1,0 +1,208 @@
+"""The interface a provider plugin implements.
+
+A plugin registers one :class:`Provider` per vendor through the
+``register_providers`` hook. The provider turns a profile's settings into a
+:class:`ProviderSession` that does the four operations over the core transport.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import attrs
+import cattrs
+
+from reportbridge.errors import ConfigurationError, UnsupportedOperationError, accepted
+from reportbridge.model import Capabilities, ReportJob
+from reportbridge.params import resolve_report_type, validate_params
+from reportbridge.transport.http import HttpClient, HttpResponse, TransportOptions
+from reportbridge.transport.ratelimit import RateLimit
+
+if TYPE_CHECKING:
+    from reportbridge.testing.server import Simulator
+    from reportbridge.transport.auth import TokenSource
+
+
+@attrs.frozen
+class ProfileContext:
+    """What a provider gets to open a session for one profile."""
+
+    profile: str
+    settings: Any
+    transport: TransportOptions
+
+    def http(
+        self,
+        base_url: str,
+        *,
+        auth: TokenSource | None = None,
+        provider: str | None = None,
+        default_rate_limit: RateLimit | None = None,
+    ) -> HttpClient:
+        """The profile's HTTP client; the profile's own rate limit wins over the default."""
+        options = self.transport
+        if options.rate_limit is None and default_rate_limit is not None:
+            options = attrs.evolve(options, rate_limit=default_rate_limit)
+        return HttpClient(base_url, auth=auth, options=options, provider=provider)
+
+
+class FileStream:
+    """An open report file: headers known, body not read yet. Close it (or use ``with``)."""
+
+    def __init__(
+        self,
+        response: HttpResponse,
+        *,
+        format: str,
+        filename: str | None = None,
+        content_type: str | None = None,
+    ) -> None:
+        self.response = response
+        self.format = format
+        self.filename = filename
+        self.content_type = content_type or response.header("Content-Type")
+
+    @property
+    def content_length(self) -> int | None:
+        return self.response.content_length
+
+    def chunks(self, size: int = 1 << 20) -> Iterator[bytes]:
+        return self.response.iter_chunks(size)
+
+    def close(self) -> None:
+        self.response.close()
+
+    def __enter__(self) -> FileStream:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class ProviderSession(abc.ABC):
+    """One profile's live connection to a vendor."""
+
+    def __init__(self, provider: Provider, ctx: ProfileContext) -> None:
+        self.provider = provider
+        self.profile = ctx.profile
+        self.ctx = ctx
+
+    @abc.abstractmethod
+    def submit(self, report_type: str, params: Mapping[str, Any]) -> ReportJob:
+        """Start a report. ``params`` were already validated by :meth:`Provider.validate`."""
+
+    @abc.abstractmethod
+    def refresh(self, job: ReportJob) -> ReportJob:
+        """Ask the vendor where ``job`` stands; returns a new record."""
+
+    def cancel(self, job: ReportJob) -> ReportJob:
+        """Stop a job; providers that cannot, keep this default."""
+        raise UnsupportedOperationError(self.provider.name, "cancel", "jobs run to completion")
+
+    @abc.abstractmethod
+    def open_file(self, job: ReportJob, format: str) -> FileStream:
+        """Open the file of a finished job for streaming."""
+
+    def list_jobs(
+        self, filters: Mapping[str, Any], *, limit: int | None = None
+    ) -> Iterator[ReportJob]:
+        """Existing jobs, newest first where the vendor allows."""
+        raise UnsupportedOperationError(self.provider.name, "listing jobs")
+
+    def close(self) -> None:
+        """Release connections."""
+
+
+class Provider(abc.ABC):
+    """A vendor, as a plugin registers it."""
+
+    name: ClassVar[str]
+    display_name: ClassVar[str]
+    settings_type: ClassVar[type]
+    default_rate_limit: ClassVar[RateLimit | None] = None
+    default_max_active_jobs: ClassVar[int | None] = None
+
+    @abc.abstractmethod
+    def capabilities(self) -> Capabilities:
+        """What this provider can do and which report types it knows."""
+
+    @abc.abstractmethod
+    def connect(self, ctx: ProfileContext) -> ProviderSession:
+        """A session for one profile (``ctx.settings`` is a :attr:`settings_type`)."""
+
+    def parse_settings(self, profile: str, raw: Mapping[str, Any]) -> Any:
+        """Turn a profile table into :attr:`settings_type`, with a clear error if it is wrong."""
+        return structure_settings(self.name, profile, self.settings_type, raw)
+
+    def validate(self, report_type: str, params: Mapping[str, Any]) -> dict[str, Any]:
+        """Check a report request before anything is sent; returns normalised parameters."""
+        spec = resolve_report_type(self.name, self.capabilities(), report_type)
+        return validate_params(self.name, spec, params)
+
+    def simulator(self, **options: Any) -> Simulator | None:
+        """An offline simulator of the vendor API (not started), or None."""
+        return None
+
+    def demo_jobs(self) -> list[tuple[str, dict[str, Any], tuple[str, ...]]]:
+        """Report type, parameters and formats the demo runs against the simulator."""
+        return []
+
+
+_settings_converter = cattrs.Converter(forbid_extra_keys=True)
+
+
+def setting_names(settings_type: type) -> list[str]:
+    return [a.name for a in attrs.fields(settings_type)]
+
+
+def structure_settings(
+    provider: str, profile: str, settings_type: type, raw: Mapping[str, Any]
+) -> Any:
+    names = setting_names(settings_type)
+    unknown = sorted(set(raw) - set(names))
+    if unknown:
+        raise ConfigurationError(
+            f"profile {profile!r} (provider {provider!r}) has unknown setting(s) "
+            f"{', '.join(unknown)}; accepted: {accepted(names)}",
+            provider=provider,
+        )
+    required = [
+        a.name for a in attrs.fields(settings_type) if a.default is attrs.NOTHING
+    ]
+    missing = [n for n in required if raw.get(n) in (None, "")]
+    if missing:
+        raise ConfigurationError(
+            f"profile {profile!r} (provider {provider!r}) is missing required setting(s) "
+            f"{', '.join(missing)}",
+            provider=provider,
+        )
+    try:
+        return _settings_converter.structure(dict(raw), settings_type)
+    except cattrs.BaseValidationError as exc:
+        problems = "; ".join(_describe(e) for e in cattrs.transform_error(exc))
+        raise ConfigurationError(
+            f"profile {profile!r} (provider {provider!r}) has a bad setting: {problems}",
+            provider=provider,
+        ) from None
+    except (ValueError, TypeError) as exc:
+        raise ConfigurationError(
+            f"profile {profile!r} (provider {provider!r}) has a bad setting: {exc}",
+            provider=provider,
+        ) from None
+
+
+def _describe(text: str) -> str:
+    # cattrs says "invalid value for type, expected int @ $.port"; never echo the value.
+    return text.replace("$.", "")
+
+
+__all__ = [
+    "FileStream",
+    "ProfileContext",
+    "Provider",
+    "ProviderSession",
+    "setting_names",
+    "structure_settings",
+]

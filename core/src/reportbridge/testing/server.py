@@ -1,0 +1,390 @@
+"""A small threaded HTTP server base for vendor simulators (127.0.0.1 only).
+
+Subclass :class:`Simulator`, decorate handler methods with :func:`route`, and
+return :class:`Response` objects. Bodies may be iterables of chunks so that huge
+files stream without being held in memory. Routes can live on several origins
+(``origin="storage"``): each origin gets its own port, as a vendor's API, token
+host and file storage would.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import email.utils
+import json
+import re
+import socket
+import ssl
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import attrs
+
+from reportbridge.testing.faults import Fault, FaultPlan
+from reportbridge.testing.files import SyntheticFile
+
+Handler = Callable[..., "Response"]
+
+
+def route(method: str, pattern: str, *, origin: str = "api") -> Callable[[Handler], Handler]:
+    """Mark a simulator method as the handler of ``method`` + ``pattern`` (a full-match regex).
+
+    Named groups in the pattern are passed to the handler as keyword arguments.
+    """
+
+    def mark(fn: Handler) -> Handler:
+        routes = list(getattr(fn, "_sim_routes", []))
+        routes.append((method.upper(), re.compile(pattern), origin))
+        fn._sim_routes = routes  # type: ignore[attr-defined]
+        return fn
+
+    return mark
+
+
+@attrs.define
+class Request:
+    """What a simulator handler sees."""
+
+    method: str
+    path: str
+    query: dict[str, list[str]]
+    headers: Any
+    body: bytes
+    origin: str
+
+    def arg(self, name: str, default: str | None = None) -> str | None:
+        values = self.query.get(name)
+        return values[0] if values else default
+
+    def args(self, name: str) -> list[str]:
+        return list(self.query.get(name, []))
+
+    def header(self, name: str) -> str | None:
+        value = self.headers.get(name)
+        return None if value is None else str(value)
+
+    @property
+    def bearer(self) -> str | None:
+        value = self.header("Authorization") or ""
+        return value[7:].strip() if value.lower().startswith("bearer ") else None
+
+    def json(self) -> Any:
+        """The body as JSON; raises ValueError on bad JSON (handlers turn it into a 400)."""
+        return json.loads(self.body or b"null")
+
+    def form(self) -> dict[str, str]:
+        return {k: v[0] for k, v in parse_qs(self.body.decode("utf-8", "replace")).items()}
+
+
+@attrs.define
+class Response:
+    """A simulator answer. ``body`` is bytes or an iterable of byte chunks."""
+
+    status: int = 200
+    headers: dict[str, str] = attrs.field(factory=dict)
+    body: bytes | Iterable[bytes] = b""
+    length: int | None = None
+
+    @classmethod
+    def json(cls, obj: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+        data = json.dumps(obj).encode()
+        return cls(status, {"Content-Type": "application/json", **(headers or {})}, data)
+
+    @classmethod
+    def empty(cls, status: int = 204, headers: dict[str, str] | None = None) -> Response:
+        return cls(status, dict(headers or {}), b"")
+
+    @classmethod
+    def redirect(cls, location: str, status: int = 302, body: Any = None) -> Response:
+        if body is None:
+            return cls(status, {"Location": location}, b"")
+        resp = cls.json(body, status)
+        resp.headers["Location"] = location
+        return resp
+
+    @classmethod
+    def file(
+        cls,
+        request: Request,
+        content: SyntheticFile,
+        *,
+        content_type: str,
+        filename: str | None = None,
+        ranges: bool = True,
+        headers: dict[str, str] | None = None,
+    ) -> Response:
+        """Stream ``content``; honours a single ``Range: bytes=N-`` or ``N-M`` when ``ranges``."""
+        hdrs = {"Content-Type": content_type, **(headers or {})}
+        if filename is not None:
+            hdrs["Content-Disposition"] = f'attachment; filename="{filename}"'
+        if ranges:
+            hdrs["Accept-Ranges"] = "bytes"
+            m = re.fullmatch(r"bytes=(\d+)-(\d*)", request.header("Range") or "")
+            if m:
+                start = int(m.group(1))
+                end = int(m.group(2)) + 1 if m.group(2) else content.size
+                if start >= content.size:
+                    hdrs["Content-Range"] = f"bytes */{content.size}"
+                    return cls(416, hdrs, b"")
+                end = min(end, content.size)
+                hdrs["Content-Range"] = f"bytes {start}-{end - 1}/{content.size}"
+                return cls(206, hdrs, content.iter_range(start, end), end - start)
+        return cls(200, hdrs, content.iter_range(), content.size)
+
+
+@attrs.frozen
+class RecordedRequest:
+    """One request as the simulator saw it (for assertions in tests)."""
+
+    method: str
+    path: str
+    origin: str
+    status: int
+    headers: dict[str, str]
+    at: float
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 128
+
+    def __init__(self, sim: Simulator, origin: str, ctx: ssl.SSLContext | None) -> None:
+        super().__init__((sim.host, 0), _HandlerClass)
+        self.sim = sim
+        self.origin = origin
+        if ctx is not None:
+            self.socket = ctx.wrap_socket(self.socket, server_side=True)
+
+
+class _HandlerClass(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: _Server
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+    def _any(self) -> None:
+        self.server.sim._serve(self)
+
+    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = _any
+
+
+class Simulator:
+    """Base class of vendor simulators. Start with ``with Sim() as sim:`` or ``start()``."""
+
+    name = "simulator"
+    origins: tuple[str, ...] = ("api",)
+
+    def __init__(
+        self,
+        *,
+        host: str = "127.0.0.1",
+        faults: FaultPlan | None = None,
+        ssl_context: ssl.SSLContext | None = None,
+    ) -> None:
+        self.host = host
+        self.faults = faults or FaultPlan()
+        self.ssl_context = ssl_context
+        self.requests: list[RecordedRequest] = []
+        self._lock = threading.RLock()
+        self._servers: dict[str, _Server] = {}
+        self._threads: list[threading.Thread] = []
+        self._routes = self._collect_routes()
+
+    # -- lifecycle -------------------------------------------------------------------
+    def start(self) -> Simulator:
+        needed = {origin for _, _, origin, _ in self._routes} | set(self.origins)
+        for origin in sorted(needed):
+            server = _Server(self, origin, self.ssl_context)
+            self._servers[origin] = server
+            t = threading.Thread(
+                target=server.serve_forever,
+                kwargs={"poll_interval": 0.05},
+                name=f"{self.name}-{origin}",
+                daemon=True,
+            )
+            t.start()
+            self._threads.append(t)
+        return self
+
+    def stop(self) -> None:
+        for server in self._servers.values():
+            server.shutdown()
+            server.server_close()
+        self._servers.clear()
+        self._threads.clear()
+
+    def __enter__(self) -> Simulator:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def serve_until_interrupted(self) -> None:
+        with contextlib.suppress(KeyboardInterrupt):
+            while True:
+                time.sleep(3600)
+
+    # -- addresses -------------------------------------------------------------------
+    def origin_url(self, origin: str = "api") -> str:
+        server = self._servers.get(origin)
+        if server is None:
+            raise RuntimeError(f"simulator {self.name} is not started or has no origin {origin!r}")
+        scheme = "https" if self.ssl_context is not None else "http"
+        host = self.host if ":" not in self.host else f"[{self.host}]"
+        return f"{scheme}://{host}:{server.server_address[1]}"
+
+    @property
+    def base_url(self) -> str:
+        return self.origin_url("api")
+
+    def profile_settings(self) -> dict[str, Any]:
+        """Settings of a profile that reaches this simulator (override in subclasses)."""
+        return {"base_url": self.base_url}
+
+    # -- inspection ------------------------------------------------------------------
+    def count(self, method: str | None = None, path: str | None = None, origin: str | None = None) -> int:
+        """How many requests matched (``path`` is a regular expression searched in the path)."""
+        with self._lock:
+            return sum(
+                1
+                for r in self.requests
+                if (method is None or r.method == method.upper())
+                and (path is None or re.search(path, r.path))
+                and (origin is None or r.origin == origin)
+            )
+
+    # -- dispatch --------------------------------------------------------------------
+    def _collect_routes(self) -> list[tuple[str, re.Pattern[str], str, Handler]]:
+        found = []
+        for klass in reversed(type(self).__mro__):
+            for attr, fn in vars(klass).items():
+                for method, pattern, origin in getattr(fn, "_sim_routes", []):
+                    found.append((method, pattern, origin, getattr(self, attr)))
+        return found
+
+    def handle(self, request: Request) -> Response:
+        """Find the route for ``request``; 404/405 when there is none."""
+        allowed = []
+        for method, pattern, origin, handler in self._routes:
+            if origin != request.origin:
+                continue
+            m = pattern.fullmatch(request.path)
+            if m is None:
+                continue
+            if method != request.method:
+                allowed.append(method)
+                continue
+            return handler(request, **m.groupdict())
+        if allowed:
+            return self.error(405, f"method {request.method} not allowed", request)
+        return self.error(404, f"no route for {request.path}", request)
+
+    def error(self, status: int, message: str, request: Request) -> Response:
+        """The vendor's error body; subclasses override to match their vendor."""
+        return Response.json({"error": message}, status)
+
+    def _serve(self, h: _HandlerClass) -> None:
+        parts = urlsplit(h.path)
+        length = int(h.headers.get("Content-Length") or 0)
+        body = h.rfile.read(length) if length else b""
+        request = Request(
+            method=h.command,
+            path=parts.path,
+            query=parse_qs(parts.query, keep_blank_values=True),
+            headers=h.headers,
+            body=body,
+            origin=h.server.origin,
+        )
+        fault = self.faults.take(request.method, request.path)
+        if fault is not None and fault.delay:
+            time.sleep(fault.delay)
+        if fault is not None and fault.status is not None:
+            resp = self._fault_response(fault)
+        else:
+            try:
+                resp = self.handle(request)
+            except Exception as exc:  # a simulator bug must show, not hang the client
+                resp = Response.json({"error": f"simulator error: {type(exc).__name__}: {exc}"}, 500)
+        with self._lock:
+            self.requests.append(
+                RecordedRequest(
+                    request.method,
+                    request.path,
+                    request.origin,
+                    resp.status,
+                    {k: str(v) for k, v in h.headers.items()},
+                    time.monotonic(),
+                )
+            )
+        self._write(h, resp, fault if fault is not None and fault.status is None else None)
+
+    def _fault_response(self, fault: Fault) -> Response:
+        headers = {"Content-Type": "application/json"}
+        if fault.retry_after is not None:
+            headers["Retry-After"] = fault.retry_after
+        body = fault.body if fault.body is not None else json.dumps(
+            {"error": f"injected fault: HTTP {fault.status}"}
+        ).encode()
+        return Response(int(fault.status or 500), headers, body)
+
+    def _write(self, h: _HandlerClass, resp: Response, fault: Fault | None) -> None:
+        body = resp.body
+        chunks: Iterator[bytes] = iter([body]) if isinstance(body, bytes) else iter(body)
+        length = len(body) if isinstance(body, bytes) else resp.length
+        try:
+            h.send_response(resp.status)
+            for k, v in resp.headers.items():
+                h.send_header(k, v)
+            if "Date" not in resp.headers:
+                h.send_header("Date", email.utils.formatdate(usegmt=True))
+            if fault is not None and fault.bad_length is not None and length is not None:
+                h.send_header("Content-Length", str(length + fault.bad_length))
+            elif length is not None:
+                h.send_header("Content-Length", str(length))
+            else:
+                h.send_header("Transfer-Encoding", "chunked")
+            h.end_headers()
+            if h.command == "HEAD":
+                return
+            sent = 0
+            limit = fault.drop_after if fault is not None else None
+            for chunk in chunks:
+                if not chunk:
+                    continue
+                if limit is not None and sent + len(chunk) >= limit:
+                    h.wfile.write(chunk[: max(0, limit - sent)])
+                    h.wfile.flush()
+                    self._cut(h)
+                    return
+                if length is None:
+                    h.wfile.write(f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n")
+                else:
+                    h.wfile.write(chunk)
+                sent += len(chunk)
+            if length is None:
+                h.wfile.write(b"0\r\n\r\n")
+            h.wfile.flush()
+            if fault is not None and fault.bad_length is not None:
+                self._cut(h)
+        except (BrokenPipeError, ConnectionResetError, ssl.SSLError, OSError):
+            h.close_connection = True
+
+    @staticmethod
+    def _cut(h: _HandlerClass) -> None:
+        h.close_connection = True
+        with contextlib.suppress(OSError):
+            h.connection.shutdown(socket.SHUT_RDWR)
+
+
+def http_date(offset_seconds: float) -> str:
+    """An HTTP date ``offset_seconds`` from now (for Retry-After tests)."""
+    return email.utils.formatdate(time.time() + offset_seconds, usegmt=True)
+
+
+__all__ = ["RecordedRequest", "Request", "Response", "Simulator", "http_date", "route"]

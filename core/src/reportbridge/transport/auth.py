@@ -1,0 +1,186 @@
+"""Where the Authorization header comes from: nothing, a static token, or OAuth2."""
+
+from __future__ import annotations
+
+import base64
+import threading
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Protocol
+from urllib.parse import quote, urlencode, urlsplit
+
+from reportbridge.errors import AuthenticationError, ProviderProtocolError
+from reportbridge.logging import get_logger, redact_text, register_secret
+from reportbridge.transport.tls import check_url_allowed
+
+if TYPE_CHECKING:
+    from reportbridge.transport.http import HttpClient
+
+log = get_logger("reportbridge.auth")
+
+
+class TokenSource(Protocol):
+    """Adds credentials to API requests (only ever to the API's own origin)."""
+
+    def bind(self, http: HttpClient) -> None:
+        """Called once by the client that will use this source."""
+
+    def apply(self, headers: dict[str, str]) -> None:
+        """Add credentials to ``headers``."""
+
+    def invalidate(self) -> bool:
+        """Drop cached credentials after a 401; True when asking again may help."""
+
+
+class NoAuth:
+    """No credentials (for example a storage origin reached with a signed URL)."""
+
+    def bind(self, http: HttpClient) -> None:
+        pass
+
+    def apply(self, headers: dict[str, str]) -> None:
+        pass
+
+    def invalidate(self) -> bool:
+        return False
+
+
+class StaticBearerToken:
+    """A token issued out of band (an API key, a personal token); never refreshed."""
+
+    def __init__(self, token: str) -> None:
+        if not token or not token.strip():
+            raise AuthenticationError("the bearer token is empty; set the profile's token")
+        self._token = token.strip()
+        register_secret(self._token)
+
+    def __repr__(self) -> str:
+        return "StaticBearerToken(<redacted>)"
+
+    def bind(self, http: HttpClient) -> None:
+        pass
+
+    def apply(self, headers: dict[str, str]) -> None:
+        headers["Authorization"] = f"Bearer {self._token}"
+
+    def invalidate(self) -> bool:
+        return False
+
+
+class OAuth2ClientCredentials:
+    """OAuth2 client-credentials grant with caching and early refresh.
+
+    ``client_auth`` is ``"body"`` (client id and secret as form fields) or
+    ``"basic"`` (HTTP Basic). A token is reused until ``refresh_margin`` seconds
+    before it expires; a 401 from the API drops it so the next request gets a new one.
+    """
+
+    def __init__(
+        self,
+        token_url: str,
+        client_id: str,
+        client_secret: str,
+        *,
+        scope: str | None = None,
+        client_auth: str = "body",
+        refresh_margin: float = 60.0,
+        provider: str | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        check_url_allowed(token_url, what="token_url")
+        if client_auth not in ("body", "basic"):
+            raise ValueError("client_auth must be 'body' or 'basic'")
+        if not client_id or not client_secret:
+            raise AuthenticationError(
+                "OAuth2 client credentials need both client_id and client_secret",
+                provider=provider,
+            )
+        self.token_url = token_url
+        self.client_id = client_id
+        self._secret = client_secret
+        self.scope = scope
+        self.client_auth = client_auth
+        self.refresh_margin = refresh_margin
+        self.provider = provider
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._token: str | None = None
+        self._expires_at = 0.0
+        self._http: HttpClient | None = None
+        self.tokens_issued = 0
+        register_secret(client_secret)
+
+    def __repr__(self) -> str:
+        return f"OAuth2ClientCredentials(token_url={self.token_url!r}, client_id={self.client_id!r})"
+
+    def bind(self, http: HttpClient) -> None:
+        self._http = http
+
+    def apply(self, headers: dict[str, str]) -> None:
+        headers["Authorization"] = f"Bearer {self.token()}"
+
+    def invalidate(self) -> bool:
+        with self._lock:
+            self._token = None
+        return True
+
+    def token(self) -> str:
+        """A valid access token, fetched when there is none or it is about to expire."""
+        with self._lock:
+            if self._token is None or self._clock() >= self._expires_at:
+                self._fetch()
+            assert self._token is not None
+            return self._token
+
+    def _fetch(self) -> None:
+        if self._http is None:
+            raise RuntimeError("OAuth2ClientCredentials used before bind()")
+        form = {"grant_type": "client_credentials"}
+        headers = {
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Accept": "application/json",
+        }
+        if self.client_auth == "basic":
+            pair = f"{quote(self.client_id, safe='')}:{quote(self._secret, safe='')}"
+            headers["Authorization"] = "Basic " + base64.b64encode(pair.encode()).decode()
+        else:
+            form["client_id"] = self.client_id
+            form["client_secret"] = self._secret
+        if self.scope:
+            form["scope"] = self.scope
+        started = self._clock()
+        resp = self._http.request(
+            "POST",
+            self.token_url,
+            data=urlencode(form).encode(),
+            headers=headers,
+            authenticate=False,
+            idempotent=True,  # asking for a token twice is harmless
+            what="token request",
+        )
+        host = urlsplit(self.token_url).hostname
+        if resp.status != 200:
+            detail = redact_text(resp.text()[:300])
+            raise AuthenticationError(
+                f"token request to {host} was refused (HTTP {resp.status}): {detail}; check the "
+                "profile's client_id and client_secret and that the client may use the "
+                "client_credentials grant",
+                provider=self.provider,
+                status_code=resp.status,
+            )
+        body = resp.json(what="token response")
+        token = body.get("access_token") if isinstance(body, dict) else None
+        if not isinstance(token, str) or not token:
+            raise ProviderProtocolError(
+                f"token response from {host} has no access_token", provider=self.provider
+            )
+        try:
+            lifetime = float(body.get("expires_in", 300))
+        except (TypeError, ValueError):
+            lifetime = 300.0
+        register_secret(token)
+        margin = min(self.refresh_margin, lifetime / 2)
+        self._token = token
+        self._expires_at = started + lifetime - margin
+        self.tokens_issued += 1
+        log.debug("token issued", host=host, expires_in=lifetime)

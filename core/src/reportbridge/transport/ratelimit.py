@@ -1,0 +1,84 @@
+"""Client-side request rate limit, one per profile."""
+
+from __future__ import annotations
+
+import collections
+import re
+import threading
+import time
+from collections.abc import Callable
+
+import attrs
+
+from reportbridge.errors import ConfigurationError
+
+
+@attrs.frozen
+class RateLimit:
+    """At most ``requests`` in any window of ``per_seconds``."""
+
+    requests: int
+    per_seconds: float
+
+    @classmethod
+    def parse(cls, value: object) -> RateLimit | None:
+        """Accept ``"100/10s"``, ``"5/s"``, ``{requests=.., per_seconds=..}`` or none/off."""
+        if value is None or value is False or value in ("none", "off", ""):
+            return None
+        if isinstance(value, RateLimit):
+            return value
+        if isinstance(value, dict):
+            try:
+                return cls(int(value["requests"]), float(value["per_seconds"]))
+            except (KeyError, TypeError, ValueError):
+                pass
+        if isinstance(value, str):
+            m = re.fullmatch(r"\s*(\d+)\s*/\s*(\d*(?:\.\d+)?)\s*(s|sec|m|min)?\s*", value)
+            if m:
+                span = float(m.group(2) or 1) * (60 if (m.group(3) or "s")[0] == "m" else 1)
+                if int(m.group(1)) > 0 and span > 0:
+                    return cls(int(m.group(1)), span)
+        raise ConfigurationError(
+            f"rate_limit {value!r} is not understood; accepted: 'N/Ss' such as '100/10s', "
+            "'5/s', a table {requests = N, per_seconds = S}, or 'off'"
+        )
+
+
+class RateLimiter:
+    """A sliding-window limiter: blocks until a request may go out."""
+
+    def __init__(
+        self,
+        limit: RateLimit,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.limit = limit
+        self._clock = clock
+        self._sleep = sleep
+        self._sent: collections.deque[float] = collections.deque()
+        self._lock = threading.Lock()
+
+    def acquire(self) -> float:
+        """Wait for a slot; returns the seconds waited."""
+        waited = 0.0
+        while True:
+            with self._lock:
+                now = self._clock()
+                while self._sent and now - self._sent[0] >= self.limit.per_seconds:
+                    self._sent.popleft()
+                if len(self._sent) < self.limit.requests:
+                    self._sent.append(now)
+                    return waited
+                delay = self.limit.per_seconds - (now - self._sent[0])
+            delay = max(delay, 0.001)
+            self._sleep(delay)
+            waited += delay
+
+    def penalise(self, seconds: float) -> None:
+        """After a 429, hold everyone back: the window is treated as full for ``seconds``."""
+        with self._lock:
+            until = self._clock() + seconds - self.limit.per_seconds
+            self._sent.clear()
+            self._sent.extend([until] * self.limit.requests)

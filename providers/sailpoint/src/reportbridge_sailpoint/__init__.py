@@ -1,0 +1,1 @@
+"""reportbridge provider plugin for SailPoint Identity Security Cloud."""

@@ -1,0 +1,1 @@
+"""reportbridge provider plugin for SpaceONE (Cloudforet)."""

@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from reportbridge.plugins import PluginRegistry
+from reportbridge.testing.server import Simulator
+
+from tests.toy import ToyPlugin, ToySimulator
+
+
+@pytest.fixture
+def toy_plugin() -> ToyPlugin:
+    return ToyPlugin()
+
+
+@pytest.fixture
+def toy_registry(toy_plugin: ToyPlugin) -> PluginRegistry:
+    registry = PluginRegistry()
+    registry.register(toy_plugin, name="toy-tests")
+    return registry
+
+
+@pytest.fixture
+def toy_sim(start_simulator: Callable[[Simulator], Simulator]) -> ToySimulator:
+    sim = start_simulator(ToySimulator(job_seconds=0.3))
+    assert isinstance(sim, ToySimulator)
+    return sim
+
+
+@pytest.fixture
+def toy_reports(
+    toy_sim: ToySimulator, toy_registry: PluginRegistry, make_reports: Callable[..., Any]
+) -> Iterator[Any]:
+    yield make_reports(
+        {"toy": toy_sim},
+        registry=toy_registry,
+        polling={"initial": 0.05, "backoff": 1.3, "cap": 0.2, "jitter": 0.0},
+    )

@@ -151,7 +151,35 @@ class JobTimeoutError(ReportBridgeError):
         self.job = job
 
 
+def error_for_status(
+    status: int,
+    message: str,
+    *,
+    provider: str | None = None,
+    vendor_code: str | None = None,
+    tracking_id: str | None = None,
+    retry_after: float | None = None,
+) -> ProviderError:
+    """The typed error for an HTTP error status (providers refine it where their vendor differs)."""
+    kw: dict[str, object] = {
+        "provider": provider,
+        "status_code": status,
+        "vendor_code": vendor_code,
+        "tracking_id": tracking_id,
+    }
+    if status == 429:
+        return RateLimitedError(message, retry_after=retry_after, **kw)
+    kind: type[ProviderError] = {
+        401: AuthenticationError,
+        403: PermissionDeniedError,
+        404: NotFoundError,
+        410: NotFoundError,
+    }.get(status, ServiceError if status >= 500 else RejectedRequestError)
+    return kind(message, **kw)  # type: ignore[arg-type]
+
+
 __all__ = [
+    "error_for_status",
     "AuthenticationError",
     "ConfigurationError",
     "DownloadError",

@@ -1,13 +1,12 @@
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
 from reportbridge.plugins import PluginRegistry
 from reportbridge.testing.server import Simulator
-
 from tests.toy import ToyPlugin, ToySimulator
 
 
@@ -33,8 +32,8 @@ def toy_sim(start_simulator: Callable[[Simulator], Simulator]) -> ToySimulator:
 @pytest.fixture
 def toy_reports(
     toy_sim: ToySimulator, toy_registry: PluginRegistry, make_reports: Callable[..., Any]
-) -> Iterator[Any]:
-    yield make_reports(
+) -> Any:
+    return make_reports(
         {"toy": toy_sim},
         registry=toy_registry,
         polling={"initial": 0.05, "backoff": 1.3, "cap": 0.2, "jitter": 0.0},

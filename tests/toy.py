@@ -53,7 +53,7 @@ class ToySimulator(Simulator):
         redirect_files: bool = False,
         outcome: str = "done",
         client_id: str = "toy-client",
-        client_secret: str = "toy-secret-value-123",
+        client_secret: str = "toy-secret-value-123",  # noqa: S107 - a simulator credential
         **kw: Any,
     ) -> None:
         super().__init__(**kw)
@@ -90,13 +90,21 @@ class ToySimulator(Simulator):
     @route("POST", "/oauth/token")
     def token(self, req: Request) -> Response:
         form = req.form()
-        if form.get("client_id") != self.client_id or form.get("client_secret") != self.client_secret:
+        if (
+            form.get("client_id") != self.client_id
+            or form.get("client_secret") != self.client_secret
+        ):
             return Response.json({"error": "bad client credentials"}, 401)
         with self._lock:
             self.tokens_issued += 1
-            token = f"toy-token-{self.tokens_issued}-" + hashlib.sha1(str(time.time()).encode()).hexdigest()[:12]
+            token = (
+                f"toy-token-{self.tokens_issued}-"
+                + hashlib.sha256(str(time.time()).encode()).hexdigest()[:12]
+            )
             self.tokens[token] = time.monotonic() + self.token_lifetime
-        return Response.json({"access_token": token, "token_type": "bearer", "expires_in": self.token_lifetime})
+        return Response.json(
+            {"access_token": token, "token_type": "bearer", "expires_in": self.token_lifetime}
+        )
 
     def state_of(self, job: dict[str, Any]) -> str:
         if job["state"] in ("cancelled",):
@@ -109,7 +117,12 @@ class ToySimulator(Simulator):
         return job["outcome"]
 
     def _view(self, job: dict[str, Any]) -> dict[str, Any]:
-        return {"id": job["id"], "type": job["type"], "state": self.state_of(job), "formats": ["csv", "json"]}
+        return {
+            "id": job["id"],
+            "type": job["type"],
+            "state": self.state_of(job),
+            "formats": ["csv", "json"],
+        }
 
     @route("POST", "/jobs")
     def create(self, req: Request) -> Response:
@@ -167,8 +180,12 @@ class ToySimulator(Simulator):
             return Response.json({"error": "file not found"}, 404)
         fmt = req.arg("format", "csv")
         if self.redirect_files:
-            return Response.redirect(f"{self.origin_url('storage')}/blob/{job_id}.{fmt}?sig=abc123", 302)
-        return Response.file(req, self.file_for(job_id), content_type="text/csv", filename=f"../{job_id}.{fmt}")
+            return Response.redirect(
+                f"{self.origin_url('storage')}/blob/{job_id}.{fmt}?sig=abc123", 302
+            )
+        return Response.file(
+            req, self.file_for(job_id), content_type="text/csv", filename=f"../{job_id}.{fmt}"
+        )
 
     @route("GET", "/blob/(?P<name>[^/]+)", origin="storage")
     def blob(self, req: Request, name: str) -> Response:
@@ -210,11 +227,17 @@ class ToyProvider(Provider):
                 ReportTypeSpec(
                     "USERS",
                     "every user",
-                    params=(ParamSpec("active_only", "boolean"), ParamSpec("label", "string", max_length=20)),
+                    params=(
+                        ParamSpec("active_only", "boolean"),
+                        ParamSpec("label", "string", max_length=20),
+                    ),
                     formats=("csv", "json"),
                 ),
                 ReportTypeSpec(
-                    "AUDIT", "audit trail", params=(ParamSpec("since", "string", required=True),), formats=("csv",)
+                    "AUDIT",
+                    "audit trail",
+                    params=(ParamSpec("since", "string", required=True),),
+                    formats=("csv",),
                 ),
             ),
             formats=("csv", "json"),
@@ -236,16 +259,27 @@ class ToySession(ProviderSession):
         auth = OAuth2ClientCredentials(
             s.base_url.rstrip("/") + "/oauth/token", s.client_id, s.client_secret, provider="toy"
         )
-        self.http = ctx.http(s.base_url, auth=auth, provider="toy", default_rate_limit=ToyProvider.default_rate_limit)
+        self.http = ctx.http(
+            s.base_url, auth=auth, provider="toy", default_rate_limit=ToyProvider.default_rate_limit
+        )
         self.auth = auth
 
     def _check(self, resp: HttpResponse, what: str) -> Any:
         if 200 <= resp.status < 300:
             return resp.json(what=what)
         text = resp.text()[:200]
-        kinds: dict[int, type] = {401: AuthenticationError, 403: PermissionDeniedError, 404: NotFoundError, 429: RateLimitedError}
+        kinds: dict[int, type] = {
+            401: AuthenticationError,
+            403: PermissionDeniedError,
+            404: NotFoundError,
+            429: RateLimitedError,
+        }
         kind = kinds.get(resp.status, ServiceError if resp.status >= 500 else RejectedRequestError)
-        raise kind(f"toy {what} failed (HTTP {resp.status}): {text}", provider="toy", status_code=resp.status)
+        raise kind(
+            f"toy {what} failed (HTTP {resp.status}): {text}",
+            provider="toy",
+            status_code=resp.status,
+        )
 
     def _job(self, body: Mapping[str, Any], report_type: str | None = None) -> ReportJob:
         return ReportJob(
@@ -259,11 +293,16 @@ class ToySession(ProviderSession):
         )
 
     def submit(self, report_type: str, params: Mapping[str, Any]) -> ReportJob:
-        resp = self.http.request("POST", "jobs", json={"type": report_type, "params": dict(params)}, what="start job")
+        resp = self.http.request(
+            "POST", "jobs", json={"type": report_type, "params": dict(params)}, what="start job"
+        )
         return self._job(self._check(resp, "start job"), report_type)
 
     def refresh(self, job: ReportJob) -> ReportJob:
-        return self._job(self._check(self.http.request("GET", f"jobs/{job.job_id}", what="poll"), "poll"), job.report_type)
+        return self._job(
+            self._check(self.http.request("GET", f"jobs/{job.job_id}", what="poll"), "poll"),
+            job.report_type,
+        )
 
     def cancel(self, job: ReportJob) -> ReportJob:
         resp = self.http.request("POST", f"jobs/{job.job_id}/cancel", what="cancel")
@@ -272,17 +311,27 @@ class ToySession(ProviderSession):
     def open_file(self, job: ReportJob, format: str) -> FileStream:
         from reportbridge.download import filename_from_disposition
 
-        resp = self.http.request("GET", f"jobs/{job.job_id}/file", params={"format": format}, stream=True, what="fetch")
+        resp = self.http.request(
+            "GET", f"jobs/{job.job_id}/file", params={"format": format}, stream=True, what="fetch"
+        )
         if resp.status != 200:
             resp.data  # noqa: B018 - read the error body before closing
             resp.close()
             self._check(resp, "fetch")
-        return FileStream(resp, format=format, filename=filename_from_disposition(resp.header("Content-Disposition")))
+        return FileStream(
+            resp,
+            format=format,
+            filename=filename_from_disposition(resp.header("Content-Disposition")),
+        )
 
-    def list_jobs(self, filters: Mapping[str, Any], *, limit: int | None = None) -> Iterator[ReportJob]:
+    def list_jobs(
+        self, filters: Mapping[str, Any], *, limit: int | None = None
+    ) -> Iterator[ReportJob]:
         seen = 0
         for page in itertools.count(1):
-            body = self._check(self.http.request("GET", "jobs", params={"page": page, "per_page": 10}), "list")
+            body = self._check(
+                self.http.request("GET", "jobs", params={"page": page, "per_page": 10}), "list"
+            )
             for item in body["jobs"]:
                 if limit is not None and seen >= limit:
                     return

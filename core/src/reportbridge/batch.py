@@ -85,23 +85,28 @@ def run_many(
         try:
             if stop.is_set():
                 raise KeyboardInterrupt
-            job = reports.job(req.ref) if req.ref else reports.run(req.profile, req.report_type, **req.params)
+            job = (
+                reports.job(req.ref)
+                if req.ref
+                else reports.run(req.profile, req.report_type, **req.params)
+            )
             emit(JobEvent("submitted", req, job))
             job = reports.wait(
-                job, timeout=timeout, stop=stop, on_update=lambda j: emit(JobEvent("status", req, j))
+                job,
+                timeout=timeout,
+                stop=stop,
+                on_update=lambda j: emit(JobEvent("status", req, j)),
             )
             files: list[FetchedFile] = []
             if dest_dir is not None and job.is_fetchable:
                 folder = dest_dir(req) if callable(dest_dir) else Path(dest_dir)
+                finished = job
+
+                def progress(done: int, total: int | None) -> None:
+                    emit(JobEvent("progress", req, finished, bytes_done=done, bytes_total=total))
+
                 for fmt in req.formats or (None,):
-                    fetched = reports.fetch(
-                        job,
-                        folder,
-                        format=fmt,
-                        on_progress=lambda done, total, j=job: emit(
-                            JobEvent("progress", req, j, bytes_done=done, bytes_total=total)
-                        ),
-                    )
+                    fetched = reports.fetch(job, folder, format=fmt, on_progress=progress)
                     files.append(fetched)
                     emit(JobEvent("fetched", req, job, file=fetched))
             return JobOutcome(req, job, tuple(files))
@@ -113,13 +118,16 @@ def run_many(
             reports.profile(req.profile)  # unknown profile: fail fast, before any work
             pool = pools.get(req.profile)
             if pool is None:
-                pool = cf.ThreadPoolExecutor(workers(req.profile), thread_name_prefix=f"rb-{req.profile}")
+                pool = cf.ThreadPoolExecutor(
+                    workers(req.profile), thread_name_prefix=f"rb-{req.profile}"
+                )
                 pools[req.profile] = pool
             futures[pool.submit(drive, req)] = req
         for fut in cf.as_completed(futures):
             yield fut.result()
     finally:
-        stop.set() if any(not f.done() for f in futures) else None
+        if any(not f.done() for f in futures):
+            stop.set()  # the caller stopped iterating (or was interrupted): wind down workers
         for pool in pools.values():
             pool.shutdown(wait=True, cancel_futures=True)
 

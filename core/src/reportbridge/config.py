@@ -65,13 +65,15 @@ class Profile:
     name: str
     provider: str
     settings: dict[str, Any] = attrs.field(factory=dict, repr=False)
-    transport: TransportOptions = TransportOptions()
-    polling: PollPolicy = PollPolicy()
+    transport: TransportOptions = attrs.field(factory=TransportOptions)
+    polling: PollPolicy = attrs.field(factory=PollPolicy)
     concurrency: int = 4
     max_active_jobs: int | None = None
 
 
-def find_config(path: str | os.PathLike[str] | None = None, env: Mapping[str, str] | None = None) -> Path:
+def find_config(
+    path: str | os.PathLike[str] | None = None, env: Mapping[str, str] | None = None
+) -> Path:
     """The config path: the argument, else $REPORTBRIDGE_CONFIG, else ./reportbridge.toml."""
     env = os.environ if env is None else env
     if path is not None:
@@ -112,10 +114,14 @@ def parse_config(
     env = os.environ if env is None else env
     extra = sorted(set(data) - {"profiles"})
     if extra:
-        raise ConfigurationError(f"{source}: unknown top-level key(s) {', '.join(extra)}; accepted: profiles")
+        raise ConfigurationError(
+            f"{source}: unknown top-level key(s) {', '.join(extra)}; accepted: profiles"
+        )
     profiles = data.get("profiles")
     if not isinstance(profiles, dict) or not profiles:
-        raise ConfigurationError(f"{source}: no profiles; add a table such as [profiles.prod] with provider = \"...\"")
+        raise ConfigurationError(
+            f'{source}: no profiles; add a table such as [profiles.prod] with provider = "..."'
+        )
     return {name: parse_profile(name, table, env=env) for name, table in profiles.items()}
 
 
@@ -132,7 +138,9 @@ def parse_profile(name: str, table: Any, *, env: Mapping[str, str] | None = None
     table = {k: _expand(v, env, f"profiles.{name}.{k}") for k, v in table.items()}
     provider = table.get("provider")
     if not isinstance(provider, str) or not provider:
-        raise ConfigurationError(f"profile {name!r} needs provider = \"NAME\" (see 'reportbridge providers')")
+        raise ConfigurationError(
+            f"profile {name!r} needs provider = \"NAME\" (see 'reportbridge providers')"
+        )
     transport = _transport(name, table.get("transport", {}))
     polling = _section(name, "polling", table.get("polling", {}), _POLL_KEYS)
     concurrency = _positive_int(name, "concurrency", table.get("concurrency", 4))
@@ -153,13 +161,16 @@ def parse_profile(name: str, table: Any, *, env: Mapping[str, str] | None = None
 
 def _expand(value: Any, env: Mapping[str, str], where: str) -> Any:
     if isinstance(value, str):
+
         def sub(m: re.Match[str]) -> str:
             var, default = m.group(1), m.group(2)
             if var in env:
                 return env[var]
             if default is not None:
                 return default
-            raise ConfigurationError(f"{where} refers to environment variable {var}, which is not set")
+            raise ConfigurationError(
+                f"{where} refers to environment variable {var}, which is not set"
+            )
 
         return _VAR.sub(sub, value)
     if isinstance(value, dict):
@@ -181,23 +192,33 @@ def _section(profile: str, section: str, table: Any, keys: Mapping[str, type]) -
     unknown = sorted(set(table) - set(keys))
     if unknown:
         raise ConfigurationError(
-            f"profile {profile!r}: unknown {section} setting(s) {', '.join(unknown)}; accepted: {accepted(keys)}"
+            f"profile {profile!r}: unknown {section} setting(s) {', '.join(unknown)}; "
+            f"accepted: {accepted(keys)}"
         )
     out: dict[str, Any] = {}
     for key, value in table.items():
         kind = keys[key]
         if kind is object:
             out[key] = value
-        elif kind is float and isinstance(value, int | float) and not isinstance(value, bool) and value >= 0:
+        elif (
+            kind is float
+            and isinstance(value, int | float)
+            and not isinstance(value, bool)
+            and value >= 0
+        ):
             out[key] = float(value)
-        elif kind is int and isinstance(value, int) and not isinstance(value, bool) and value >= 1:
-            out[key] = value
-        elif kind is str and isinstance(value, str):
+        elif (kind is int and _whole(value) and value >= 1) or (
+            kind is str and isinstance(value, str)
+        ):
             out[key] = value
         else:
             expect = {float: "a number >= 0", int: "a whole number >= 1", str: "a string"}[kind]
             raise ConfigurationError(f"profile {profile!r}: {section}.{key} must be {expect}")
     return out
+
+
+def _whole(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _transport(profile: str, table: Any) -> TransportOptions:
@@ -208,4 +229,12 @@ def _transport(profile: str, table: Any) -> TransportOptions:
     return TransportOptions(retry=retry, rate_limit=rate, **values)
 
 
-__all__ = ["DEFAULT_FILE", "ENV_VAR", "Profile", "find_config", "load_config", "parse_config", "parse_profile"]
+__all__ = [
+    "DEFAULT_FILE",
+    "ENV_VAR",
+    "Profile",
+    "find_config",
+    "load_config",
+    "parse_config",
+    "parse_profile",
+]

@@ -17,9 +17,19 @@ from reportbridge.provider import FileStream
 
 CHUNK = 1 << 20
 _CD_STAR = re.compile(r"filename\*\s*=\s*([^']*)'[^']*'([^;]+)", re.IGNORECASE)
-_CD_PLAIN = re.compile(r"filename\s*=\s*(\\?\"(?P<q>[^\"\\]*(?:\\.[^\"\\]*)*)\\?\"|(?P<t>[^;]+))", re.IGNORECASE)
+_CD_PLAIN = re.compile(
+    r"filename\s*=\s*(\\?\"(?P<q>[^\"\\]*(?:\\.[^\"\\]*)*)\\?\"|(?P<t>[^;]+))", re.IGNORECASE
+)
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f/\\:*?\"<>|]+")
-_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)), *(f"LPT{i}" for i in range(1, 10))}
+_MAX_NAME_BYTES = 200
+_RESERVED = {
+    "CON",
+    "PRN",
+    "AUX",
+    "NUL",
+    *(f"COM{i}" for i in range(1, 10)),
+    *(f"LPT{i}" for i in range(1, 10)),
+}
 
 
 def filename_from_disposition(value: str | None) -> str | None:
@@ -30,7 +40,9 @@ def filename_from_disposition(value: str | None) -> str | None:
 
     m = _CD_STAR.search(value)
     if m:
-        return unquote(m.group(2).strip().strip('"'), encoding=m.group(1) or "utf-8", errors="replace")
+        return unquote(
+            m.group(2).strip().strip('"'), encoding=m.group(1) or "utf-8", errors="replace"
+        )
     m = _CD_PLAIN.search(value)
     if not m:
         return None
@@ -47,10 +59,13 @@ def safe_filename(name: str | None, fallback: str) -> str:
         candidate = fallback
     if candidate.split(".")[0].upper() in _RESERVED:
         candidate = "_" + candidate
-    if len(candidate.encode()) > 200:
+    if len(candidate.encode()) > _MAX_NAME_BYTES:
         stem, dot, ext = candidate.rpartition(".")
-        ext = ext if dot and len(ext) <= 10 else ""
-        candidate = stem.encode()[: 200 - len(ext) - 1].decode("utf-8", "ignore") + ("." + ext if ext else "")
+        if not dot or not stem or len(ext.encode()) > 16:
+            stem, ext = candidate, ""
+        room = _MAX_NAME_BYTES - (len(ext.encode()) + 1 if ext else 0)
+        stem = stem.encode()[:room].decode("utf-8", "ignore").rstrip(" .") or "report"
+        candidate = f"{stem}.{ext}" if ext else stem
     return candidate
 
 
@@ -73,7 +88,9 @@ def write_stream(
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise ValidationError(f"cannot create destination folder {str(folder)!r}: {exc.strerror}", field="dest_dir") from None
+        raise ValidationError(
+            f"cannot create destination folder {str(folder)!r}: {exc.strerror}", field="dest_dir"
+        ) from None
     if not folder.is_dir():
         raise ValidationError(f"destination {str(folder)!r} is not a folder", field="dest_dir")
     target = folder / filename
@@ -106,7 +123,9 @@ def write_stream(
         _remove(tmp)
         if isinstance(exc, DownloadError):
             raise
-        raise DownloadError(f"{exc.message}; nothing was kept under {filename!r}", provider=exc.provider) from None
+        raise DownloadError(
+            f"{exc.message}; nothing was kept under {filename!r}", provider=exc.provider
+        ) from None
     except BaseException:
         _remove(tmp)
         raise

@@ -179,7 +179,6 @@ def error_for_status(
 
 
 __all__ = [
-    "error_for_status",
     "AuthenticationError",
     "ConfigurationError",
     "DownloadError",
@@ -199,4 +198,5 @@ __all__ = [
     "UnsupportedOperationError",
     "ValidationError",
     "accepted",
+    "error_for_status",
 ]

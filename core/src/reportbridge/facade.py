@@ -268,7 +268,9 @@ class Reports:
         self.registry.hook.file_fetched(job=current, file=fetched)
         return fetched
 
-    def list(self, profile: str, *, limit: int | None = None, **filters: Any) -> Iterator[ReportJob]:
+    def list(
+        self, profile: str, *, limit: int | None = None, **filters: Any
+    ) -> Iterator[ReportJob]:
         """Jobs the vendor knows for this profile (providers with a listing capability)."""
         provider = self.provider_for(profile)
         if not provider.capabilities().list:
@@ -286,10 +288,14 @@ class Reports:
     def _format(self, provider: Provider, job: ReportJob, requested: str | None) -> str:
         caps = provider.capabilities()
         spec = caps.report_type(job.report_type)
-        allowed = [f.lower() for f in (job.formats or (spec.formats if spec else ()) or caps.formats)]
+        allowed = [
+            f.lower() for f in (job.formats or (spec.formats if spec else ()) or caps.formats)
+        ]
         if requested is None:
             if not allowed:
-                raise ValidationError(f"{provider.name} job {job.job_id}: name a format", field="format")
+                raise ValidationError(
+                    f"{provider.name} job {job.job_id}: name a format", field="format"
+                )
             return allowed[0]
         fmt = requested.lower()
         if allowed and fmt not in allowed:
@@ -336,4 +342,3 @@ class Reports:
             "allows at once; wait for one to finish (or raise max_active_jobs in the profile)",
             provider=provider.name,
         )
-

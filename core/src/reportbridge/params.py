@@ -44,7 +44,9 @@ def _union_params(caps: Capabilities) -> tuple[ParamSpec, ...]:
     return tuple(seen.values())
 
 
-def validate_params(provider: str, spec: ReportTypeSpec, params: Mapping[str, Any]) -> dict[str, Any]:
+def validate_params(
+    provider: str, spec: ReportTypeSpec, params: Mapping[str, Any]
+) -> dict[str, Any]:
     """Check and coerce ``params``; unknown, missing or mistyped ones raise ValidationError.
 
     Strings are coerced for non-string parameters so that command-line values

@@ -28,7 +28,8 @@ class PollPolicy:
         if self.initial <= 0 or self.cap <= 0 or self.backoff < 1 or not 0 <= self.jitter < 1:
             raise ConfigurationError(
                 "polling needs initial > 0, cap > 0, backoff >= 1 and 0 <= jitter < 1; got "
-                f"initial={self.initial}, cap={self.cap}, backoff={self.backoff}, jitter={self.jitter}"
+                f"initial={self.initial}, cap={self.cap}, backoff={self.backoff}, "
+                f"jitter={self.jitter}"
             )
 
     def delay(self, poll_number: int, hint: float | None = None) -> float:

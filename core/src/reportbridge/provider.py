@@ -111,7 +111,7 @@ class ProviderSession(abc.ABC):
         """Existing jobs, newest first where the vendor allows."""
         raise UnsupportedOperationError(self.provider.name, "listing jobs")
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - optional hook, nothing to release by default
         """Release connections."""
 
 
@@ -168,9 +168,7 @@ def structure_settings(
             f"{', '.join(unknown)}; accepted: {accepted(names)}",
             provider=provider,
         )
-    required = [
-        a.name for a in attrs.fields(settings_type) if a.default is attrs.NOTHING
-    ]
+    required = [a.name for a in attrs.fields(settings_type) if a.default is attrs.NOTHING]
     missing = [n for n in required if raw.get(n) in (None, "")]
     if missing:
         raise ConfigurationError(

@@ -9,8 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
 
 from reportbridge.errors import ConfigurationError, ReportBridgeError, ValidationError
 
@@ -22,9 +21,15 @@ def build_parser() -> argparse.ArgumentParser:
         prog="reportbridge",
         description="Run, poll, cancel and fetch report jobs on many vendors.",
     )
-    parser.add_argument("--config", metavar="PATH", help="config file (default: $REPORTBRIDGE_CONFIG or ./reportbridge.toml)")
+    parser.add_argument(
+        "--config",
+        metavar="PATH",
+        help="config file (default: $REPORTBRIDGE_CONFIG or ./reportbridge.toml)",
+    )
     parser.add_argument("--log-json", action="store_true", help="structured JSON logs on stderr")
-    parser.add_argument("-v", "--verbose", action="count", default=0, help="more logging (-v info, -vv debug)")
+    parser.add_argument(
+        "-v", "--verbose", action="count", default=0, help="more logging (-v info, -vv debug)"
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     p = sub.add_parser("providers", help="installed providers and their capabilities")
     p.add_argument("--json", action="store_true", help="one JSON object per provider")
@@ -41,14 +46,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.command:
         parser.print_help()
         return EXIT_USAGE
-    from reportbridge.logging import configure_cli_logging
-
     import logging
+
+    from reportbridge.logging import configure_cli_logging
 
     level = {0: logging.WARNING, 1: logging.INFO}.get(args.verbose, logging.DEBUG)
     configure_cli_logging(json=args.log_json, level=level)
     try:
-        handler = COMMANDS[args.command]
+        handler: Callable[[argparse.Namespace], int] = COMMANDS[args.command]
         return handler(args)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
@@ -77,9 +82,7 @@ def cmd_providers(args: argparse.Namespace) -> int:
         print(f"{row['name']:<12} {row['display_name']}  [{row['distribution'] or 'in-process'}]")
         print(f"{'':<12} operations: {ops}; formats: {', '.join(row['formats'])}")
         for rt in row["report_types"]:
-            params = ", ".join(
-                p["name"] + ("*" if p["required"] else "") for p in rt["params"]
-            )
+            params = ", ".join(p["name"] + ("*" if p["required"] else "") for p in rt["params"])
             print(f"{'':<14}{rt['name']}({params})")
     return EXIT_OK
 
@@ -89,7 +92,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-COMMANDS: dict[str, Any] = {"providers": cmd_providers, "demo": cmd_demo}
+COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "providers": cmd_providers,
+    "demo": cmd_demo,
+}
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

@@ -78,14 +78,18 @@ class ProviderContract:
         assert {"run", "poll", "fetch"} <= set(caps.operations)
         assert caps.report_type(self.report_type) is not None or caps.open_report_types
 
-    def test_unknown_report_type_refused_before_any_request(self, reports: Any, simulator: Simulator) -> None:
+    def test_unknown_report_type_refused_before_any_request(
+        self, reports: Any, simulator: Simulator
+    ) -> None:
         before = len(simulator.requests)
         with pytest.raises(ValidationError) as info:
             reports.run("contract", "NO_SUCH_REPORT_TYPE_xyz/../", **self.params)
         assert "accepted" in str(info.value) or "must" in str(info.value)
         assert len(simulator.requests) == before
 
-    def test_bad_parameters_refused_before_any_request(self, reports: Any, simulator: Simulator) -> None:
+    def test_bad_parameters_refused_before_any_request(
+        self, reports: Any, simulator: Simulator
+    ) -> None:
         before = len(simulator.requests)
         with pytest.raises(ValidationError):
             reports.run("contract", self.report_type, **{**self.params, **self.bad_params})
@@ -104,7 +108,9 @@ class ProviderContract:
         import hashlib
 
         assert hashlib.sha256(fetched.path.read_bytes()).hexdigest() == fetched.sha256
-        assert [p.name for p in tmp_path.iterdir()] == [fetched.path.name], "no temporary files left"
+        assert [p.name for p in tmp_path.iterdir()] == [fetched.path.name], (
+            "no temporary files left"
+        )
 
     def test_reference_addresses_the_job_from_a_new_facade(
         self, reports: Any, simulator: Simulator, registry: PluginRegistry
@@ -133,7 +139,9 @@ class ProviderContract:
         for secret in secrets:
             assert secret not in job.ref and secret not in decoded
 
-    def test_cancel_or_clear_refusal(self, reports: Any, simulator: Simulator, registry: PluginRegistry) -> None:
+    def test_cancel_or_clear_refusal(
+        self, reports: Any, simulator: Simulator, registry: PluginRegistry
+    ) -> None:
         caps = registry.provider(self.provider_name).capabilities()
         job = reports.run("contract", self.report_type, **self.params)
         if caps.cancel:

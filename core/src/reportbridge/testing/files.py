@@ -25,7 +25,9 @@ class SyntheticFile:
         self._block = _make_block(seed)
         self._sha: str | None = None
 
-    def iter_range(self, start: int = 0, end: int | None = None, chunk: int = BLOCK) -> Iterator[bytes]:
+    def iter_range(
+        self, start: int = 0, end: int | None = None, chunk: int = BLOCK
+    ) -> Iterator[bytes]:
         """Bytes ``start`` .. ``end`` (exclusive), in chunks of at most ``chunk``."""
         end = self.size if end is None else min(end, self.size)
         pos = start
@@ -63,7 +65,9 @@ def _make_block(seed: str) -> bytes:
     size = 0
     digest = hashlib.sha256(seed.encode()).hexdigest()
     while size < BLOCK:
-        row = f"{n},{digest[n % 48 : n % 48 + 16]},user{n % 997}@example.com,{(n * 7919) % 100000}\n"
+        row = (
+            f"{n},{digest[n % 48 : n % 48 + 16]},user{n % 997}@example.com,{(n * 7919) % 100000}\n"
+        )
         rows.append(row)
         size += len(row)
         n += 1

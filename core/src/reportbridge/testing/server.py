@@ -248,7 +248,9 @@ class Simulator:
         return {"base_url": self.base_url}
 
     # -- inspection ------------------------------------------------------------------
-    def count(self, method: str | None = None, path: str | None = None, origin: str | None = None) -> int:
+    def count(
+        self, method: str | None = None, path: str | None = None, origin: str | None = None
+    ) -> int:
         """How many requests matched (``path`` is a regular expression searched in the path)."""
         with self._lock:
             return sum(
@@ -310,7 +312,9 @@ class Simulator:
             try:
                 resp = self.handle(request)
             except Exception as exc:  # a simulator bug must show, not hang the client
-                resp = Response.json({"error": f"simulator error: {type(exc).__name__}: {exc}"}, 500)
+                resp = Response.json(
+                    {"error": f"simulator error: {type(exc).__name__}: {exc}"}, 500
+                )
         with self._lock:
             self.requests.append(
                 RecordedRequest(
@@ -328,9 +332,11 @@ class Simulator:
         headers = {"Content-Type": "application/json"}
         if fault.retry_after is not None:
             headers["Retry-After"] = fault.retry_after
-        body = fault.body if fault.body is not None else json.dumps(
-            {"error": f"injected fault: HTTP {fault.status}"}
-        ).encode()
+        body = (
+            fault.body
+            if fault.body is not None
+            else json.dumps({"error": f"injected fault: HTTP {fault.status}"}).encode()
+        )
         return Response(int(fault.status or 500), headers, body)
 
     def _write(self, h: _HandlerClass, resp: Response, fault: Fault | None) -> None:

@@ -111,7 +111,9 @@ class OAuth2ClientCredentials:
         register_secret(client_secret)
 
     def __repr__(self) -> str:
-        return f"OAuth2ClientCredentials(token_url={self.token_url!r}, client_id={self.client_id!r})"
+        return (
+            f"OAuth2ClientCredentials(token_url={self.token_url!r}, client_id={self.client_id!r})"
+        )
 
     def bind(self, http: HttpClient) -> None:
         self._http = http

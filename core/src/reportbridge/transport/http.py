@@ -10,6 +10,7 @@ by urllib3, so that credentials are only ever attached on the API's own origin.
 
 from __future__ import annotations
 
+import contextlib
 import json as jsonlib
 import time
 from collections.abc import Callable, Collection, Iterator, Mapping
@@ -51,7 +52,7 @@ class TransportOptions:
 
     connect_timeout: float = 10.0
     read_timeout: float = 60.0
-    retry: RetryPolicy = RetryPolicy()
+    retry: RetryPolicy = attrs.field(factory=RetryPolicy)
     ca_bundle: str | None = None
     pool_maxsize: int = 10
     max_redirects: int = 5
@@ -116,10 +117,8 @@ class HttpResponse:
             ) from None
 
     def drain(self) -> None:
-        try:
+        with contextlib.suppress(HTTPError):
             self.raw.drain_conn()
-        except HTTPError:
-            pass
         self.raw.release_conn()
 
     def close(self) -> None:
@@ -164,9 +163,7 @@ class HttpClient:
         """Resolve ``path`` against the base URL (absolute URLs pass through)."""
         url = urljoin(self.base_url, path.lstrip("/")) if "://" not in path else path
         if params:
-            query = urlencode(
-                [(k, _qs(v)) for k, v in params.items() if v is not None], doseq=True
-            )
+            query = urlencode([(k, _qs(v)) for k, v in params.items() if v is not None], doseq=True)
             url = f"{url}{'&' if '?' in url else '?'}{query}"
         return url
 
@@ -262,8 +259,7 @@ class HttpClient:
                         provider=self.provider,
                     ) from None
                 raise TransportError(
-                    f"{what}: {urlsplit(url).netloc} failed {attempt} times "
-                    f"({type(exc).__name__})",
+                    f"{what}: {urlsplit(url).netloc} failed {attempt} times ({type(exc).__name__})",
                     provider=self.provider,
                 ) from None
             resp = HttpResponse(raw, url, self.provider)

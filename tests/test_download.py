@@ -1,0 +1,106 @@
+"""Downloads are atomic: verified files appear, broken ones leave nothing behind."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from reportbridge import DownloadError, Reports
+from reportbridge.download import filename_from_disposition, safe_filename
+from reportbridge.testing import Fault
+from tests.toy import ToySimulator
+
+
+def finished(reports: Reports) -> Any:
+    return reports.wait(reports.run("toy", "USERS"), timeout=10)
+
+
+def test_cut_mid_body_leaves_no_file(
+    toy_reports: Reports, toy_sim: ToySimulator, tmp_path: Any
+) -> None:
+    toy_sim.file_size = 3 * 1024 * 1024
+    job = finished(toy_reports)
+    toy_sim.faults.add(Fault(path="/file$", drop_after=1024 * 1024 + 17))
+    with pytest.raises(DownloadError) as info:
+        toy_reports.fetch(job, tmp_path)
+    assert "nothing was kept" in str(info.value)
+    assert list(tmp_path.iterdir()) == []
+    # and a second try succeeds and is complete
+    fetched = toy_reports.fetch(job, tmp_path)
+    assert fetched.size == toy_sim.file_size
+    assert fetched.sha256 == toy_sim.file_for(job.job_id).sha256
+    assert [p.name for p in tmp_path.iterdir()] == [fetched.path.name]
+
+
+def test_short_body_against_content_length_leaves_no_file(
+    toy_reports: Reports, toy_sim: ToySimulator, tmp_path: Any
+) -> None:
+    job = finished(toy_reports)
+    toy_sim.faults.add(Fault(path="/file$", bad_length=100))
+    with pytest.raises(DownloadError):
+        toy_reports.fetch(job, tmp_path)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_existing_file_is_replaced_only_when_complete(
+    toy_reports: Reports, toy_sim: ToySimulator, tmp_path: Any
+) -> None:
+    job = finished(toy_reports)
+    good = toy_reports.fetch(job, tmp_path)
+    before = good.path.read_bytes()
+    toy_sim.faults.add(Fault(path="/file$", drop_after=10))
+    with pytest.raises(DownloadError):
+        toy_reports.fetch(job, tmp_path)
+    assert good.path.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == [good.path.name]
+
+
+def test_progress_callback(toy_reports: Reports, toy_sim: ToySimulator, tmp_path: Any) -> None:
+    toy_sim.file_size = 3 * 1024 * 1024 + 5
+    seen: list[tuple[int, int | None]] = []
+    toy_reports.fetch(finished(toy_reports), tmp_path, on_progress=lambda d, t: seen.append((d, t)))
+    assert seen[-1] == (toy_sim.file_size, toy_sim.file_size)
+    assert [d for d, _ in seen] == sorted(d for d, _ in seen)
+
+
+@pytest.mark.parametrize(
+    ("header", "name"),
+    [
+        ('attachment; filename="Account Export.csv"', "Account Export.csv"),
+        ('attachment;filename=\\"fileName"', "fileName"),
+        ("attachment; filename=plain.pdf", "plain.pdf"),
+        ("attachment; filename*=UTF-8''na%C3%AFve%20report.csv", "naïve report.csv"),
+        ("inline", None),
+        (None, None),
+    ],
+)
+def test_content_disposition(header: str | None, name: str | None) -> None:
+    assert filename_from_disposition(header) == name
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("../../etc/passwd", "passwd"),
+        ("..\\..\\win.ini", "win.ini"),
+        ("..", "fallback.csv"),
+        ("a\x00b\nc.csv", "a_b_c.csv"),
+        ("CON.csv", "_CON.csv"),
+        ("", "fallback.csv"),
+        ("/", "fallback.csv"),
+    ],
+)
+def test_safe_filename_examples(raw: str, expected: str) -> None:
+    assert safe_filename(raw, "fallback.csv") == expected
+
+
+@given(st.text(max_size=300))
+def test_safe_filename_never_escapes(raw: str) -> None:
+    name = safe_filename(raw, "fallback")
+    assert name and "/" not in name and "\\" not in name
+    assert name not in (".", "..")
+    assert not any(ord(c) < 32 or ord(c) == 127 for c in name)
+    assert len(name.encode()) <= 200

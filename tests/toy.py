@@ -251,6 +251,9 @@ class ToyProvider(Provider):
     def simulator(self, **options: Any) -> Simulator:
         return ToySimulator(**options)
 
+    def demo_jobs(self) -> list[tuple[str, dict[str, Any], tuple[str, ...]]]:
+        return [("USERS", {"active_only": True}, ("csv", "json")), ("AUDIT", {"since": "2025"}, ())]
+
 
 class ToySession(ProviderSession):
     def __init__(self, provider: Provider, ctx: ProfileContext) -> None:

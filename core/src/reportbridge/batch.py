@@ -45,7 +45,10 @@ class JobOutcome:
 
 @attrs.frozen
 class JobEvent:
-    """Progress of one request: ``kind`` is submitted, status, progress or fetched."""
+    """Progress of one request.
+
+    ``kind`` is submitting, submitted, resumed, status, progress or fetched.
+    """
 
     kind: str
     request: JobRequest
@@ -85,12 +88,13 @@ def run_many(
         try:
             if stop.is_set():
                 raise KeyboardInterrupt
-            job = (
-                reports.job(req.ref)
-                if req.ref
-                else reports.run(req.profile, req.report_type, **req.params)
-            )
-            emit(JobEvent("submitted", req, job))
+            if req.ref:
+                job = reports.job(req.ref)
+                emit(JobEvent("resumed", req, job))
+            else:
+                emit(JobEvent("submitting", req))
+                job = reports.run(req.profile, req.report_type, **req.params)
+                emit(JobEvent("submitted", req, job))
             job = reports.wait(
                 job,
                 timeout=timeout,

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import importlib
 import importlib.metadata
+import os
 import threading
 from typing import Any
 
@@ -13,18 +15,22 @@ from reportbridge.errors import ConfigurationError, accepted
 from reportbridge.provider import Provider
 
 ENTRY_POINT_GROUP = "reportbridge"
+PLUGINS_ENV = "REPORTBRIDGE_PLUGINS"
 
 
 class PluginRegistry:
     """A pluggy plugin manager plus the providers its plugins registered."""
 
-    def __init__(self, *, load_entry_points: bool = True) -> None:
+    def __init__(self, *, load_entry_points: bool = True, extra: str | None = None) -> None:
         self.pm = pluggy.PluginManager(hookspecs.PROJECT)
         self.pm.add_hookspecs(hookspecs)
         self._providers: dict[str, Provider] | None = None
         self._lock = threading.Lock()
         if load_entry_points:
             self.pm.load_setuptools_entrypoints(ENTRY_POINT_GROUP)
+        for spec in (extra or "").split(","):
+            if spec.strip():
+                self.pm.register(load_plugin_spec(spec.strip()), name=f"env:{spec.strip()}")
         self.pm.check_pending()
 
     def register(self, plugin: object, name: str | None = None) -> None:
@@ -71,6 +77,20 @@ class PluginRegistry:
             ) from None
 
 
+def load_plugin_spec(spec: str) -> object:
+    """``module`` or ``module:attribute`` (a class is instantiated), as in $REPORTBRIDGE_PLUGINS."""
+    module_name, _, attr = spec.partition(":")
+    try:
+        module = importlib.import_module(module_name)
+        obj = getattr(module, attr) if attr else module
+    except (ImportError, AttributeError) as exc:
+        raise ConfigurationError(
+            f"cannot load plugin {spec!r} (from ${PLUGINS_ENV}): {exc}; give 'module' or "
+            "'module:attribute'"
+        ) from None
+    return obj() if isinstance(obj, type) else obj
+
+
 def distribution_of(provider: Provider) -> str | None:
     """The distribution that ships ``provider`` (for `providers` output)."""
     module = type(provider).__module__.split(".")[0]
@@ -88,5 +108,5 @@ def default_registry() -> PluginRegistry:
     global _default
     with _default_lock:
         if _default is None:
-            _default = PluginRegistry()
+            _default = PluginRegistry(extra=os.environ.get(PLUGINS_ENV))
         return _default

@@ -1,0 +1,173 @@
+"""The SQLite journal of an audit bundle: what was submitted, seen and fetched.
+
+Each write commits at once (WAL mode), so a crash or kill loses at most the
+request in flight; a re-run reads the journal to poll jobs already submitted and
+to skip files already verified.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from pathlib import Path
+from typing import Any
+
+from reportbridge.model import FetchedFile, ReportJob, utcnow
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS jobs (
+    key TEXT PRIMARY KEY,
+    profile TEXT NOT NULL,
+    provider TEXT,
+    report_type TEXT NOT NULL,
+    params TEXT NOT NULL,
+    phase TEXT NOT NULL,            -- planned, submitting, submitted, finished, error
+    ref TEXT,
+    job_id TEXT,
+    status TEXT,
+    provider_status TEXT,
+    submitted_at TEXT,
+    created_at TEXT,
+    finished_at TEXT,
+    updated_at TEXT,
+    error TEXT,
+    warnings TEXT,
+    submit_attempts INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS files (
+    key TEXT NOT NULL,
+    format TEXT NOT NULL,
+    path TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    sha256 TEXT NOT NULL,
+    content_type TEXT,
+    fetched_at TEXT NOT NULL,
+    PRIMARY KEY (key, format)
+);
+"""
+
+
+class Journal:
+    """Thread-safe access to ``journal.sqlite`` in a bundle folder."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self._db.row_factory = sqlite3.Row
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.executescript(SCHEMA)
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    def _exec(self, sql: str, args: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
+        with self._lock:
+            return list(self._db.execute(sql, args).fetchall())
+
+    # -- meta --------------------------------------------------------------------------
+    def meta(self, name: str) -> str | None:
+        rows = self._exec("SELECT value FROM meta WHERE name = ?", (name,))
+        return str(rows[0]["value"]) if rows else None
+
+    def set_meta(self, name: str, value: str) -> None:
+        self._exec("INSERT OR REPLACE INTO meta(name, value) VALUES (?, ?)", (name, value))
+
+    # -- jobs --------------------------------------------------------------------------
+    def plan_job(
+        self, key: str, profile: str, provider: str, report_type: str, params: dict[str, Any]
+    ) -> None:
+        self._exec(
+            "INSERT OR IGNORE INTO jobs(key, profile, provider, report_type, params, phase) "
+            "VALUES (?, ?, ?, ?, ?, 'planned')",
+            (key, profile, provider, report_type, json.dumps(params, sort_keys=True, default=str)),
+        )
+
+    def job(self, key: str) -> dict[str, Any] | None:
+        rows = self._exec("SELECT * FROM jobs WHERE key = ?", (key,))
+        return dict(rows[0]) if rows else None
+
+    def jobs(self) -> list[dict[str, Any]]:
+        return [dict(r) for r in self._exec("SELECT * FROM jobs ORDER BY key")]
+
+    def submitting(self, key: str) -> None:
+        self._exec(
+            "UPDATE jobs SET phase = 'submitting', submit_attempts = submit_attempts + 1, "
+            "updated_at = ? WHERE key = ?",
+            (utcnow().isoformat(), key),
+        )
+
+    def submitted(self, key: str, job: ReportJob) -> None:
+        self._exec(
+            "UPDATE jobs SET phase = 'submitted', ref = ?, job_id = ?, provider = ?, "
+            "submitted_at = COALESCE(submitted_at, ?), error = NULL, updated_at = ? WHERE key = ?",
+            (
+                job.ref,
+                job.job_id,
+                job.provider,
+                _iso(job.submitted_at),
+                utcnow().isoformat(),
+                key,
+            ),
+        )
+        self.observed(key, job)
+
+    def observed(self, key: str, job: ReportJob) -> None:
+        phase = "finished" if job.is_terminal else "submitted"
+        self._exec(
+            "UPDATE jobs SET phase = ?, status = ?, provider_status = ?, created_at = ?, "
+            "finished_at = ?, updated_at = ?, warnings = ?, error = ? WHERE key = ?",
+            (
+                phase,
+                job.status.value,
+                job.provider_status,
+                _iso(job.created_at),
+                _iso(job.finished_at) or (utcnow().isoformat() if job.is_terminal else None),
+                utcnow().isoformat(),
+                json.dumps(list(job.warnings)) if job.warnings else None,
+                job.error.message if job.error else None,
+                key,
+            ),
+        )
+
+    def failed(self, key: str, message: str) -> None:
+        self._exec(
+            "UPDATE jobs SET error = ?, updated_at = ?, "
+            "phase = CASE WHEN ref IS NULL THEN 'error' ELSE phase END WHERE key = ?",
+            (message, utcnow().isoformat(), key),
+        )
+
+    # -- files -------------------------------------------------------------------------
+    def fetched(self, key: str, file: FetchedFile, rel_path: str) -> None:
+        self._exec(
+            "INSERT OR REPLACE INTO files"
+            "(key, format, path, size, sha256, content_type, fetched_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                key,
+                file.format,
+                rel_path,
+                file.size,
+                file.sha256,
+                file.content_type,
+                utcnow().isoformat(),
+            ),
+        )
+
+    def files(self, key: str | None = None) -> list[dict[str, Any]]:
+        if key is None:
+            return [dict(r) for r in self._exec("SELECT * FROM files ORDER BY key, format")]
+        return [
+            dict(r) for r in self._exec("SELECT * FROM files WHERE key = ? ORDER BY format", (key,))
+        ]
+
+    def forget_file(self, key: str, fmt: str) -> None:
+        self._exec("DELETE FROM files WHERE key = ? AND format = ?", (key, fmt))
+
+
+def _iso(value: Any) -> str | None:
+    return value.isoformat() if value is not None else None

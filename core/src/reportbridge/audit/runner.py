@@ -1,0 +1,232 @@
+"""Running an audit plan into a bundle, resumably."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from reportbridge._version import __version__
+from reportbridge.audit.bundle import FILES, JOURNAL, file_is_intact, write_manifest
+from reportbridge.audit.journal import Journal
+from reportbridge.audit.plan import AuditPlan, PlannedJob
+from reportbridge.batch import JobEvent, JobRequest
+from reportbridge.errors import ConfigurationError, ValidationError, accepted
+from reportbridge.model import utcnow
+from reportbridge.params import resolve_report_type
+
+if TYPE_CHECKING:
+    from reportbridge.facade import Reports
+
+BUNDLE_FORMAT = "reportbridge-audit-bundle/1"
+
+
+@attrs.frozen
+class AuditResult:
+    bundle: Path
+    manifest: dict[str, Any]
+
+    @property
+    def summary(self) -> dict[str, int]:
+        return dict(self.manifest["summary"])
+
+    @property
+    def exit_code(self) -> int:
+        """0 every job succeeded, 1 none did, 3 partial."""
+        s = self.summary
+        if s["succeeded"] == s["jobs"]:
+            return 0
+        return 1 if s["succeeded"] == 0 else 3
+
+
+def run_audit(
+    reports: Reports,
+    plan: AuditPlan,
+    out_dir: str | os.PathLike[str],
+    *,
+    on_event: Callable[[JobEvent], None] | None = None,
+    stop: threading.Event | None = None,
+) -> AuditResult:
+    """Run ``plan`` into the bundle folder ``out_dir``; running it again resumes.
+
+    Jobs the journal shows as submitted are polled, never submitted again; files whose
+    size and SHA-256 still match the journal are not downloaded again.
+    """
+    bundle = Path(out_dir)
+    bundle.mkdir(parents=True, exist_ok=True)
+    providers = _check_plan(reports, plan)
+    journal = Journal(bundle / JOURNAL)
+    try:
+        _bind_plan(journal, plan, bundle)
+        _remove_partial_downloads(bundle)
+        for pj in plan.jobs:
+            journal.plan_job(pj.key, pj.profile, providers[pj.key], pj.report_type, pj.params)
+        requests = [r for pj in plan.jobs if (r := _request(journal, bundle, pj)) is not None]
+
+        def dest(req: JobRequest) -> Path:
+            return bundle / FILES / providers[req.key or ""] / req.profile / (req.key or "job")
+
+        def record(event: JobEvent) -> None:
+            key = event.request.key or ""
+            if event.kind == "submitting":
+                journal.submitting(key)
+            elif event.kind == "submitted" and event.job is not None:
+                journal.submitted(key, event.job)
+            elif event.kind == "status" and event.job is not None:
+                journal.observed(key, event.job)
+            elif event.kind == "fetched" and event.file is not None:
+                rel = event.file.path.resolve().relative_to(bundle.resolve()).as_posix()
+                journal.fetched(key, event.file, rel)
+            if on_event is not None:
+                on_event(event)
+
+        for outcome in reports.run_many(
+            requests, dest_dir=dest, timeout=plan.timeout, on_event=record, stop=stop
+        ):
+            key = outcome.request.key or ""
+            if outcome.job is not None:
+                journal.observed(key, outcome.job)
+            if outcome.error is not None:
+                journal.failed(key, f"{type(outcome.error).__name__}: {outcome.error}")
+    finally:
+        manifest = build_manifest(journal, plan)
+        write_manifest(bundle, manifest)
+        journal.close()
+    return AuditResult(bundle, manifest)
+
+
+def _check_plan(reports: Reports, plan: AuditPlan) -> dict[str, str]:
+    """Validate every job before anything is sent; returns key -> provider name."""
+    providers: dict[str, str] = {}
+    for pj in plan.jobs:
+        where = f"plan job {pj.key!r}"
+        try:
+            provider = reports.provider_for(pj.profile)
+            provider.validate(pj.report_type, pj.params)
+        except (ConfigurationError, ValidationError) as exc:
+            raise type(exc)(f"{where}: {exc}", provider=exc.provider) from None
+        caps = provider.capabilities()
+        spec = resolve_report_type(provider.name, caps, pj.report_type)
+        allowed = {f.lower() for f in (spec.formats or caps.formats)}
+        wrong = [f for f in pj.formats if allowed and f not in allowed]
+        if wrong:
+            raise ValidationError(
+                f"{where}: format(s) {', '.join(wrong)} not offered by {provider.name} for "
+                f"{pj.report_type}; accepted: {accepted(allowed)}",
+                provider=provider.name,
+                field="formats",
+            )
+        providers[pj.key] = provider.name
+    return providers
+
+
+def _remove_partial_downloads(bundle: Path) -> None:
+    # A killed run cannot clean up after itself; its temporary files are ours to remove.
+    for part in (bundle / FILES).glob("**/.*.part"):
+        part.unlink(missing_ok=True)
+
+
+def _plan_digest(plan: AuditPlan) -> str:
+    blob = json.dumps(plan.to_dict(), sort_keys=True, default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def _bind_plan(journal: Journal, plan: AuditPlan, bundle: Path) -> None:
+    digest = _plan_digest(plan)
+    existing = journal.meta("plan_sha256")
+    if existing is not None and existing != digest:
+        raise ConfigurationError(
+            f"bundle {str(bundle)!r} was made by a different plan; resume only with the same "
+            "plan, or choose a new --out folder"
+        )
+    if existing is None:
+        journal.set_meta("plan_sha256", digest)
+        journal.set_meta("plan", json.dumps(plan.to_dict(), default=str))
+        journal.set_meta("created_at", utcnow().isoformat())
+
+
+def _request(journal: Journal, bundle: Path, pj: PlannedJob) -> JobRequest | None:
+    rec = journal.job(pj.key) or {}
+    verified = set()
+    for f in journal.files(pj.key):
+        if file_is_intact(bundle, f["path"], f["size"], f["sha256"]):
+            verified.add(f["format"])
+        else:
+            journal.forget_file(pj.key, f["format"])
+    if pj.formats:
+        missing = tuple(f for f in pj.formats if f not in verified)
+        complete = not missing
+    else:
+        missing, complete = (), bool(verified)
+    ref = rec.get("ref")
+    if ref and rec.get("phase") == "finished" and (complete or rec.get("status") != "succeeded"):
+        return None  # nothing left to do for this job
+    return JobRequest(
+        profile=pj.profile,
+        report_type=pj.report_type,
+        params=pj.params,
+        formats=missing,
+        ref=ref,
+        key=pj.key,
+    )
+
+
+def build_manifest(journal: Journal, plan: AuditPlan) -> dict[str, Any]:
+    jobs = []
+    summary = {"jobs": len(plan.jobs), "succeeded": 0, "failed": 0, "incomplete": 0, "files": 0}
+    for pj in plan.jobs:
+        rec = journal.job(pj.key) or {}
+        files = [
+            {k: f[k] for k in ("format", "path", "size", "sha256", "content_type", "fetched_at")}
+            for f in journal.files(pj.key)
+        ]
+        summary["files"] += len(files)
+        have = {f["format"] for f in files}
+        status = rec.get("status")
+        if status == "succeeded" and (set(pj.formats) <= have if pj.formats else have):
+            summary["succeeded"] += 1
+        elif status in ("failed", "cancelled", "expired") or rec.get("phase") == "error":
+            summary["failed"] += 1
+        else:
+            summary["incomplete"] += 1
+        jobs.append(
+            {
+                "key": pj.key,
+                "profile": pj.profile,
+                "provider": rec.get("provider"),
+                "report_type": pj.report_type,
+                "params": pj.params,
+                "formats": list(pj.formats),
+                "ref": rec.get("ref"),
+                "job_id": rec.get("job_id"),
+                "status": status,
+                "provider_status": rec.get("provider_status"),
+                "submitted_at": rec.get("submitted_at"),
+                "created_at": rec.get("created_at"),
+                "finished_at": rec.get("finished_at"),
+                "updated_at": rec.get("updated_at"),
+                "warnings": json.loads(rec["warnings"]) if rec.get("warnings") else [],
+                "error": rec.get("error"),
+                "submit_attempts": rec.get("submit_attempts", 0),
+                "files": files,
+            }
+        )
+    return {
+        "format": BUNDLE_FORMAT,
+        "audit": plan.name,
+        "reportbridge_version": __version__,
+        "created_at": journal.meta("created_at"),
+        "generated_at": utcnow().isoformat(),
+        "plan": plan.to_dict(),
+        "summary": summary,
+        "jobs": jobs,
+    }
+
+
+__all__ = ["AuditResult", "build_manifest", "run_audit"]

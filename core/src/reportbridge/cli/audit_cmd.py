@@ -1,0 +1,120 @@
+"""`audit PLAN.toml --out DIR` and `audit verify DIR`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from reportbridge.cli.output import emit_json, human_bytes
+from reportbridge.cli.progress import ProgressView
+from reportbridge.errors import ValidationError
+
+EXIT_OK, EXIT_JOB_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    words = args.args
+    if words[0] == "verify":
+        if len(words) != 2:
+            raise ValidationError("usage: reportbridge audit verify DIR", field="args")
+        return verify(Path(words[1]), as_json=args.json)
+    if len(words) != 1:
+        raise ValidationError(
+            "usage: reportbridge audit PLAN.toml --out DIR  |  reportbridge audit verify DIR",
+            field="args",
+        )
+    if not args.out:
+        raise ValidationError(
+            "audit needs --out DIR: the bundle folder to write (or resume)", field="out"
+        )
+    from reportbridge.audit import load_plan
+    from reportbridge.cli.jobs import reports_from
+
+    plan = load_plan(words[0])
+    with reports_from(args) as reports:
+        return run_plan(reports, plan, Path(args.out), as_json=args.json)
+
+
+def run_plan(reports: Any, plan: Any, out: Path, *, as_json: bool, live: bool | None = None) -> int:
+    from reportbridge.audit import run_audit
+
+    view = ProgressView(live=live)
+    for pj in plan.jobs:
+        view.add(pj.key, reports.profile(pj.profile).provider, pj.profile, pj.report_type)
+    with view:
+        result = run_audit(reports, plan, out, on_event=view.event)
+        for job in result.manifest["jobs"]:
+            view.done(job["key"], job["status"] or "not submitted")
+    summary(result.manifest, result.bundle, as_json=as_json)
+    return int(result.exit_code)
+
+
+def summary(manifest: dict[str, Any], bundle: Path, *, as_json: bool) -> None:
+    if as_json:
+        for job in manifest["jobs"]:
+            emit_json({"kind": "job", **job})
+        emit_json({"kind": "summary", "bundle": str(bundle), **manifest["summary"]})
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"audit {manifest['audit']!r}", header_style="bold")
+    for col in ("job", "provider", "profile", "type", "status", "vendor status", "files"):
+        table.add_column(col)
+    for job in manifest["jobs"]:
+        files = ", ".join(f"{f['format']} {human_bytes(f['size'])}" for f in job["files"])
+        table.add_row(
+            job["key"],
+            job["provider"] or "",
+            job["profile"],
+            job["report_type"],
+            job["status"] or ("error" if job["error"] else "not submitted"),
+            job["provider_status"] or "",
+            files,
+        )
+    console = Console(file=sys.stdout, width=max(100, Console().width))
+    console.print(table)
+    s = manifest["summary"]
+    console.print(
+        f"{s['succeeded']}/{s['jobs']} jobs succeeded, {s['failed']} failed, "
+        f"{s['incomplete']} incomplete; {s['files']} files"
+    )
+    for job in manifest["jobs"]:
+        if job["error"]:
+            console.print(f"  {job['key']}: {job['error']}", markup=False)
+    console.print(f"bundle: {bundle.resolve()}", markup=False)
+
+
+def verify(bundle: Path, *, as_json: bool) -> int:
+    from reportbridge.audit import verify_bundle
+
+    result = verify_bundle(bundle)
+    if as_json:
+        emit_json(
+            {
+                "bundle": str(bundle),
+                "ok": result.ok,
+                "files_checked": result.files_checked,
+                "problems": list(result.problems),
+            }
+        )
+    else:
+        for problem in result.problems:
+            print(f"PROBLEM {problem}")
+        verdict = "OK" if result.ok else f"{len(result.problems)} problem(s)"
+        print(f"{result.files_checked} files checked in {bundle}: {verdict}")
+    return EXIT_OK if result.ok else EXIT_JOB_FAILED
+
+
+def add_parser(sub: Any) -> None:
+    p = sub.add_parser(
+        "audit",
+        help="run an audit plan into a bundle (resumable), or verify a bundle",
+        description="reportbridge audit PLAN.toml --out DIR | reportbridge audit verify DIR",
+    )
+    p.add_argument("args", nargs="+", metavar="PLAN.toml | verify DIR")
+    p.add_argument("--out", metavar="DIR", help="bundle folder (re-run the same command to resume)")
+    p.add_argument("--json", action="store_true", help="one JSON object per job, then a summary")
+    p.set_defaults(func=cmd_audit)

@@ -1,0 +1,201 @@
+"""Single-job commands: run, status, wait, cancel, fetch, list."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from reportbridge.cli.output import emit_json, human_bytes, job_dict, print_job
+from reportbridge.errors import ValidationError
+from reportbridge.model import FetchedFile, ReportJob
+
+EXIT_OK, EXIT_JOB_FAILED = 0, 1
+
+
+def reports_from(args: argparse.Namespace) -> Any:
+    from reportbridge.facade import Reports
+
+    return Reports.from_config(args.config)
+
+
+def parse_params(pairs: list[str] | None, params_json: str | None) -> dict[str, Any]:
+    params: dict[str, Any] = {}
+    if params_json:
+        try:
+            loaded = json.loads(params_json)
+        except ValueError as exc:
+            raise ValidationError(
+                f"--params-json is not valid JSON: {exc}", field="params"
+            ) from None
+        if not isinstance(loaded, dict):
+            raise ValidationError("--params-json must be a JSON object", field="params")
+        params.update(loaded)
+    for pair in pairs or []:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise ValidationError(
+                f"-p {pair!r} is not KEY=VALUE (for example -p correlatedOnly=true)", field="params"
+            )
+        params[key.strip()] = value
+    return params
+
+
+def _status_printer(args: argparse.Namespace) -> Any:
+    last: list[str] = []
+
+    def show(job: ReportJob) -> None:
+        text = f"{job.status.value} (vendor: {job.provider_status})"
+        if not last or last[-1] != text:
+            last.append(text)
+            print(f"{job.profile} {job.job_id}: {text}", file=sys.stderr, flush=True)
+
+    return show
+
+
+def _progress_printer() -> Any:
+    state = {"next": 0}
+
+    def show(done: int, total: int | None) -> None:
+        if done >= state["next"] or (total is not None and done == total):
+            state["next"] = done + 64 * 1024 * 1024
+            of = f" of {human_bytes(total)}" if total else ""
+            print(f"  fetched {human_bytes(done)}{of}", file=sys.stderr, flush=True)
+
+    return show
+
+
+def _finish(reports: Any, job: ReportJob, args: argparse.Namespace) -> int:
+    """Wait and/or fetch as the flags ask, print the result, return the exit code."""
+    files: list[FetchedFile] = []
+    try:
+        if getattr(args, "wait", False) or getattr(args, "fetch", None):
+            job = reports.wait(job, timeout=args.timeout, on_update=_status_printer(args))
+        if getattr(args, "fetch", None) and job.is_fetchable:
+            files.append(
+                reports.fetch(job, args.fetch, format=args.format, on_progress=_progress_printer())
+            )
+    except KeyboardInterrupt:
+        print(f"interrupted; resume with: reportbridge wait {job.ref}", file=sys.stderr)
+        raise
+    show(job, files, args)
+    failed = job.is_terminal and not job.is_fetchable
+    return EXIT_JOB_FAILED if failed else EXIT_OK
+
+
+def show(job: ReportJob, files: list[FetchedFile], args: argparse.Namespace) -> None:
+    if args.json:
+        emit_json(job_dict(job, files))
+    else:
+        print_job(job, files)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    params = parse_params(args.param, args.params_json)
+    with reports_from(args) as reports:
+        job = reports.run(args.profile, args.report_type, **params)
+        if not args.json:
+            print(f"submitted {job.job_id}; ref: {job.ref}", file=sys.stderr)
+        return _finish(reports, job, args)
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    with reports_from(args) as reports:
+        job = reports.poll(args.ref)
+        show(job, [], args)
+        return EXIT_JOB_FAILED if job.is_terminal and not job.is_fetchable else EXIT_OK
+
+
+def cmd_wait(args: argparse.Namespace) -> int:
+    args.wait = True
+    with reports_from(args) as reports:
+        return _finish(reports, reports.job(args.ref), args)
+
+
+def cmd_cancel(args: argparse.Namespace) -> int:
+    with reports_from(args) as reports:
+        job = reports.cancel(args.ref)
+        show(job, [], args)
+        return EXIT_OK
+
+
+def cmd_fetch(args: argparse.Namespace) -> int:
+    with reports_from(args) as reports:
+        job = reports.poll(args.ref)
+        if not job.is_fetchable:
+            show(job, [], args)
+            print(
+                f"reportbridge: job {job.job_id} is {job.status.value}; nothing to fetch",
+                file=sys.stderr,
+            )
+            return EXIT_JOB_FAILED
+        fetched = reports.fetch(job, args.out, format=args.format, on_progress=_progress_printer())
+        show(job, [fetched], args)
+        return EXIT_OK
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    filters = parse_params(args.filter, None)
+    if args.state:
+        filters["state"] = args.state
+    with reports_from(args) as reports:
+        for job in reports.list(args.profile, limit=args.limit, **filters):
+            if args.json:
+                emit_json(job_dict(job))
+            else:
+                raw = f" (vendor: {job.provider_status})" if job.provider_status else ""
+                print(f"{job.job_id}  {job.report_type}  {job.status.value}{raw}  {job.ref}")
+    return EXIT_OK
+
+
+def add_parsers(sub: Any) -> None:
+    def common(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--json", action="store_true", help="print one JSON object per result")
+
+    p = sub.add_parser("run", help="start a report (and optionally wait and fetch it)")
+    p.add_argument("profile")
+    p.add_argument("report_type")
+    p.add_argument("-p", "--param", action="append", metavar="KEY=VALUE", help="a report parameter")
+    p.add_argument("--params-json", metavar="JSON", help="parameters as one JSON object")
+    p.add_argument("--wait", action="store_true", help="wait until the job finishes")
+    p.add_argument("--timeout", type=float, metavar="S", help="give up waiting after S seconds")
+    p.add_argument("--fetch", metavar="DIR", help="wait, then download the file into DIR")
+    p.add_argument(
+        "--format", metavar="FMT", help="file format to fetch (default: the first offered)"
+    )
+    common(p)
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("status", help="ask the vendor once where a job stands")
+    p.add_argument("ref", help="the job reference printed by 'run'")
+    common(p)
+    p.set_defaults(func=cmd_status)
+
+    p = sub.add_parser("wait", help="wait until a job finishes")
+    p.add_argument("ref")
+    p.add_argument("--timeout", type=float, metavar="S")
+    p.add_argument("--fetch", metavar="DIR", help="then download the file into DIR")
+    p.add_argument("--format", metavar="FMT")
+    common(p)
+    p.set_defaults(func=cmd_wait)
+
+    p = sub.add_parser("cancel", help="ask the vendor to stop a job")
+    p.add_argument("ref")
+    common(p)
+    p.set_defaults(func=cmd_cancel)
+
+    p = sub.add_parser("fetch", help="download a finished job's file")
+    p.add_argument("ref")
+    p.add_argument("--format", metavar="FMT")
+    p.add_argument("--out", metavar="DIR", required=True)
+    common(p)
+    p.set_defaults(func=cmd_fetch)
+
+    p = sub.add_parser("list", help="jobs the vendor knows for a profile")
+    p.add_argument("profile")
+    p.add_argument("--state", help="only jobs in this vendor state")
+    p.add_argument("--limit", type=int, default=50, help="at most this many (default 50)")
+    p.add_argument("-f", "--filter", action="append", metavar="KEY=VALUE", help="a provider filter")
+    common(p)
+    p.set_defaults(func=cmd_list)

@@ -22,6 +22,7 @@ def test_cut_mid_body_leaves_no_file(
     toy_reports: Reports, toy_sim: ToySimulator, tmp_path: Any
 ) -> None:
     toy_sim.file_size = 3 * 1024 * 1024
+    toy_sim.ranges = False  # the server cannot resume: the cut must surface
     job = finished(toy_reports)
     toy_sim.faults.add(Fault(path="/file$", drop_after=1024 * 1024 + 17))
     with pytest.raises(DownloadError) as info:
@@ -35,9 +36,35 @@ def test_cut_mid_body_leaves_no_file(
     assert [p.name for p in tmp_path.iterdir()] == [fetched.path.name]
 
 
+@pytest.mark.parametrize("redirect", [False, True])
+def test_cut_download_resumes_with_range(
+    toy_reports: Reports, toy_sim: ToySimulator, tmp_path: Any, redirect: bool
+) -> None:
+    toy_sim.file_size = 5 * 1024 * 1024 + 3
+    toy_sim.redirect_files = redirect
+    job = finished(toy_reports)
+    path = "/blob/" if redirect else "/file$"
+    toy_sim.faults.add(
+        Fault(path=path, drop_after=1024 * 1024 + 17),
+        Fault(path=path, drop_after=2 * 1024 * 1024 + 5),  # then the first resume is cut too
+    )
+    fetched = toy_reports.fetch(job, tmp_path)
+    assert fetched.size == toy_sim.file_size
+    assert fetched.sha256 == toy_sim.file_for(job.job_id).sha256
+    gets = [r for r in toy_sim.requests if r.path.endswith(("/file", ".csv"))]
+    ranges = [
+        r.headers.get("Range") for r in gets if r.origin == ("storage" if redirect else "api")
+    ]
+    assert ranges[0] is None
+    assert ranges[1] == "bytes=1048593-"
+    assert ranges[2] is not None and ranges[2].startswith("bytes=")
+    assert [p.name for p in tmp_path.iterdir()] == [fetched.path.name]
+
+
 def test_short_body_against_content_length_leaves_no_file(
     toy_reports: Reports, toy_sim: ToySimulator, tmp_path: Any
 ) -> None:
+    toy_sim.ranges = False
     job = finished(toy_reports)
     toy_sim.faults.add(Fault(path="/file$", bad_length=100))
     with pytest.raises(DownloadError):
@@ -50,6 +77,7 @@ def test_existing_file_is_replaced_only_when_complete(
 ) -> None:
     job = finished(toy_reports)
     good = toy_reports.fetch(job, tmp_path)
+    toy_sim.ranges = False
     before = good.path.read_bytes()
     toy_sim.faults.add(Fault(path="/file$", drop_after=10))
     with pytest.raises(DownloadError):

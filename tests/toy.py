@@ -51,6 +51,7 @@ class ToySimulator(Simulator):
         file_size: int = 2048,
         token_lifetime: int = 600,
         redirect_files: bool = False,
+        ranges: bool = True,
         outcome: str = "done",
         client_id: str = "toy-client",
         client_secret: str = "toy-secret-value-123",  # noqa: S107 - a simulator credential
@@ -61,6 +62,7 @@ class ToySimulator(Simulator):
         self.file_size = file_size
         self.token_lifetime = token_lifetime
         self.redirect_files = redirect_files
+        self.ranges = ranges
         self.outcome = outcome
         self.client_id = client_id
         self.client_secret = client_secret
@@ -184,13 +186,19 @@ class ToySimulator(Simulator):
                 f"{self.origin_url('storage')}/blob/{job_id}.{fmt}?sig=abc123", 302
             )
         return Response.file(
-            req, self.file_for(job_id), content_type="text/csv", filename=f"../{job_id}.{fmt}"
+            req,
+            self.file_for(job_id),
+            content_type="text/csv",
+            filename=f"../{job_id}.{fmt}",
+            ranges=self.ranges,
         )
 
     @route("GET", "/blob/(?P<name>[^/]+)", origin="storage")
     def blob(self, req: Request, name: str) -> Response:
         job_id = name.split(".")[0]
-        return Response.file(req, self.file_for(job_id), content_type="text/csv")
+        return Response.file(
+            req, self.file_for(job_id), content_type="text/csv", ranges=self.ranges
+        )
 
 
 # -- provider ---------------------------------------------------------------------------
@@ -314,9 +322,18 @@ class ToySession(ProviderSession):
     def open_file(self, job: ReportJob, format: str) -> FileStream:
         from reportbridge.download import filename_from_disposition
 
-        resp = self.http.request(
-            "GET", f"jobs/{job.job_id}/file", params={"format": format}, stream=True, what="fetch"
-        )
+        def request(offset: int = 0) -> HttpResponse:
+            headers = {"Range": f"bytes={offset}-"} if offset else None
+            return self.http.request(
+                "GET",
+                f"jobs/{job.job_id}/file",
+                params={"format": format},
+                headers=headers,
+                stream=True,
+                what="fetch",
+            )
+
+        resp = request()
         if resp.status != 200:
             resp.data  # noqa: B018 - read the error body before closing
             resp.close()
@@ -325,6 +342,7 @@ class ToySession(ProviderSession):
             resp,
             format=format,
             filename=filename_from_disposition(resp.header("Content-Disposition")),
+            reopen=request,
         )
 
     def list_jobs(

@@ -8,13 +8,18 @@ A plugin registers one :class:`Provider` per vendor through the
 from __future__ import annotations
 
 import abc
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import attrs
 import cattrs
 
-from reportbridge.errors import ConfigurationError, UnsupportedOperationError, accepted
+from reportbridge.errors import (
+    ConfigurationError,
+    TransportError,
+    UnsupportedOperationError,
+    accepted,
+)
 from reportbridge.model import Capabilities, ReportJob
 from reportbridge.params import resolve_report_type, validate_params
 from reportbridge.transport.http import HttpClient, HttpResponse, TransportOptions
@@ -49,7 +54,15 @@ class ProfileContext:
 
 
 class FileStream:
-    """An open report file: headers known, body not read yet. Close it (or use ``with``)."""
+    """An open report file: headers known, body not read yet. Close it (or use ``with``).
+
+    With ``reopen`` (a callable that requests the same file from a byte offset with a
+    ``Range`` header and returns the streaming response) a body cut mid-way is resumed
+    when the server advertised ``Accept-Ranges: bytes`` and answers 206 from the right
+    offset; otherwise the cut surfaces as a :class:`TransportError`.
+    """
+
+    max_resumes = 3
 
     def __init__(
         self,
@@ -58,18 +71,51 @@ class FileStream:
         format: str,
         filename: str | None = None,
         content_type: str | None = None,
+        reopen: Callable[[int], HttpResponse] | None = None,
     ) -> None:
         self.response = response
         self.format = format
         self.filename = filename
         self.content_type = content_type or response.header("Content-Type")
+        self.reopen = reopen
+        self.resumes = 0
+        self._total = response.content_length
+        self._ranges = (response.header("Accept-Ranges") or "").lower() == "bytes"
 
     @property
     def content_length(self) -> int | None:
-        return self.response.content_length
+        return self._total
 
     def chunks(self, size: int = 1 << 20) -> Iterator[bytes]:
-        return self.response.iter_chunks(size)
+        done = 0
+        while True:
+            try:
+                for chunk in self.response.iter_chunks(size):
+                    done += len(chunk)
+                    yield chunk
+                return
+            except TransportError:
+                if not self._resume(done):
+                    raise
+
+    def _resume(self, offset: int) -> bool:
+        if (
+            self.reopen is None
+            or not self._ranges
+            or self._total is None
+            or offset >= self._total
+            or self.resumes >= self.max_resumes
+        ):
+            return False
+        self.resumes += 1
+        self.response.close()
+        resp = self.reopen(offset)
+        expected = f"bytes {offset}-{self._total - 1}/{self._total}"
+        if resp.status != 206 or (resp.header("Content-Range") or "").strip() != expected:
+            resp.close()
+            return False
+        self.response = resp
+        return True
 
     def close(self) -> None:
         self.response.close()

@@ -16,8 +16,6 @@ from collections.abc import MutableMapping
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-import structlog
-
 REDACTED = "[REDACTED]"
 
 _SENSITIVE_KEY = re.compile(
@@ -103,22 +101,54 @@ _stdlib_root = logging.getLogger("reportbridge")
 _stdlib_root.addHandler(logging.NullHandler())
 
 
-def get_logger(name: str = "reportbridge", **initial: Any) -> Any:
-    """A structlog logger bound to stdlib ``name``; redaction always runs first."""
-    return structlog.wrap_logger(
-        logging.getLogger(name),
-        processors=[
-            structlog.stdlib.filter_by_level,
-            redact_processor,
-            structlog.stdlib.render_to_log_kwargs,
-        ],
-        wrapper_class=structlog.stdlib.BoundLogger,
-        cache_logger_on_first_use=False,
-    ).bind(**initial)
+class Logger:
+    """A structlog logger over stdlib ``name``, built on first use of an enabled level.
+
+    Checking the stdlib level first keeps disabled logging (the default for an
+    embedding application) free, and keeps structlog out of ``import reportbridge``.
+    """
+
+    def __init__(self, name: str, initial: dict[str, Any]) -> None:
+        self._std = logging.getLogger(name)
+        self._initial = initial
+        self._bound: Any = None
+
+    def _log(self, level: int, event: str, kw: dict[str, Any]) -> None:
+        if not self._std.isEnabledFor(level):
+            return
+        if self._bound is None:
+            import structlog
+
+            self._bound = structlog.wrap_logger(
+                self._std,
+                processors=[redact_processor, structlog.stdlib.render_to_log_kwargs],
+                wrapper_class=structlog.stdlib.BoundLogger,
+                cache_logger_on_first_use=False,
+            ).bind(**self._initial)
+        self._bound.log(level, event, **kw)
+
+    def debug(self, event: str, **kw: Any) -> None:
+        self._log(logging.DEBUG, event, kw)
+
+    def info(self, event: str, **kw: Any) -> None:
+        self._log(logging.INFO, event, kw)
+
+    def warning(self, event: str, **kw: Any) -> None:
+        self._log(logging.WARNING, event, kw)
+
+    def error(self, event: str, **kw: Any) -> None:
+        self._log(logging.ERROR, event, kw)
+
+
+def get_logger(name: str = "reportbridge", **initial: Any) -> Logger:
+    """The library's logger for ``name``; secrets are redacted before anything is emitted."""
+    return Logger(name, initial)
 
 
 def configure_cli_logging(*, json: bool = False, level: int = logging.WARNING) -> None:
     """What the command line does: log to stderr as JSON lines or key=value text."""
+    import structlog
+
     pre_chain: list[Any] = [
         structlog.stdlib.ExtraAdder(),
         structlog.stdlib.add_log_level,

@@ -5,11 +5,14 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import queue
 import re
 import tempfile
+import threading
 import unicodedata
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from reportbridge.errors import DownloadError, TransportError, ValidationError
 from reportbridge.model import FetchedFile
@@ -102,13 +105,13 @@ def write_stream(
     fd, tmp_name = tempfile.mkstemp(prefix=f".{filename[:40]}.", suffix=".part", dir=folder)
     tmp = Path(tmp_name)
     try:
-        with os.fdopen(fd, "wb") as out:
-            for chunk in stream.chunks(CHUNK):
-                out.write(chunk)
-                digest.update(chunk)
-                size += len(chunk)
-                if on_progress is not None:
-                    on_progress(size, expected)
+        with os.fdopen(fd, "wb", buffering=0) as out:
+            with _DiskWriter(out, digest) as disk:
+                for chunk in stream.chunks(CHUNK):
+                    disk.put(chunk)
+                    size += len(chunk)
+                    if on_progress is not None:
+                        on_progress(size, expected)
             if expected is not None and size != expected:
                 raise DownloadError(
                     f"download of {filename!r} is incomplete: got {size} bytes, the server "
@@ -138,6 +141,47 @@ def write_stream(
         job_ref=job_ref,
         vendor_filename=stream.filename,
     )
+
+
+class _DiskWriter:
+    """Hashes and writes chunks on a second thread while the next chunk downloads.
+
+    hashlib and file writes release the GIL, so network, hashing and disk overlap.
+    The queue is bounded: memory stays at a few chunks whatever the file size.
+    """
+
+    def __init__(self, out: Any, digest: Any, depth: int = 4) -> None:
+        self._out = out
+        self._digest = digest
+        self._queue: queue.Queue[bytes | None] = queue.Queue(maxsize=depth)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="rb-disk-writer", daemon=True)
+
+    def __enter__(self) -> _DiskWriter:
+        self._thread.start()
+        return self
+
+    def put(self, chunk: bytes) -> None:
+        if self._error is not None:
+            raise self._error
+        self._queue.put(chunk)
+
+    def _run(self) -> None:
+        while (chunk := self._queue.get()) is not None:
+            if self._error is None:
+                try:
+                    self._digest.update(chunk)
+                    view = memoryview(chunk)
+                    while view:
+                        view = view[self._out.write(view) :]
+                except BaseException as exc:
+                    self._error = exc
+
+    def __exit__(self, *exc: object) -> None:
+        self._queue.put(None)
+        self._thread.join()
+        if self._error is not None and exc[0] is None:
+            raise self._error
 
 
 def sha256_of(path: str | os.PathLike[str]) -> str:

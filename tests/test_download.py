@@ -26,7 +26,7 @@ def test_cut_mid_body_leaves_no_file(
     job = finished(toy_reports)
     toy_sim.faults.add(Fault(path="/file$", drop_after=1024 * 1024 + 17))
     with pytest.raises(DownloadError) as info:
-        toy_reports.fetch(job, tmp_path)
+        toy_reports.fetch(job, tmp_path, download_attempts=1)
     assert "nothing was kept" in str(info.value)
     assert list(tmp_path.iterdir()) == []
     # and a second try succeeds and is complete
@@ -68,7 +68,7 @@ def test_short_body_against_content_length_leaves_no_file(
     job = finished(toy_reports)
     toy_sim.faults.add(Fault(path="/file$", bad_length=100))
     with pytest.raises(DownloadError):
-        toy_reports.fetch(job, tmp_path)
+        toy_reports.fetch(job, tmp_path, download_attempts=1)
     assert list(tmp_path.iterdir()) == []
 
 
@@ -81,9 +81,23 @@ def test_existing_file_is_replaced_only_when_complete(
     before = good.path.read_bytes()
     toy_sim.faults.add(Fault(path="/file$", drop_after=10))
     with pytest.raises(DownloadError):
-        toy_reports.fetch(job, tmp_path)
+        toy_reports.fetch(job, tmp_path, download_attempts=1)
     assert good.path.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == [good.path.name]
+
+
+def test_broken_download_is_started_again(
+    toy_reports: Reports, toy_sim: ToySimulator, tmp_path: Any
+) -> None:
+    toy_sim.ranges = False
+    job = finished(toy_reports)
+    toy_sim.faults.add(
+        Fault(path="/file$", drop_after=100, times=1), Fault(path="/file$", status=503)
+    )
+    fetched = toy_reports.fetch(job, tmp_path)
+    assert fetched.sha256 == toy_sim.file_for(job.job_id).sha256
+    assert toy_sim.count("GET", "/file$") == 3  # cut; 503 (retried by the transport); ok
+    assert [p.name for p in tmp_path.iterdir()] == [fetched.path.name]
 
 
 def test_progress_callback(toy_reports: Reports, toy_sim: ToySimulator, tmp_path: Any) -> None:

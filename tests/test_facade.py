@@ -115,6 +115,30 @@ def test_wait_timeout_carries_last_state(
     assert "resume" in str(info.value)
 
 
+def test_wait_rides_out_transient_poll_failures(
+    toy_reports: Reports, toy_sim: ToySimulator
+) -> None:
+    from reportbridge.testing import Fault
+
+    job = toy_reports.run("toy", "USERS")
+    toy_sim.faults.add(
+        Fault(path="^/jobs/", method="GET", status=200, body=b"<html>proxy</html>", times=2),
+        Fault(path="^/jobs/", method="GET", status=503, times=6),
+    )
+    assert toy_reports.wait(job, timeout=60, policy=FAST).status is ReportStatus.SUCCEEDED
+
+
+def test_wait_gives_up_on_persistent_failures(toy_reports: Reports, toy_sim: ToySimulator) -> None:
+    from reportbridge import ProviderProtocolError
+    from reportbridge.testing import Fault
+
+    job = toy_reports.run("toy", "USERS")
+    toy_sim.faults.add(Fault(path="^/jobs/", method="GET", status=200, body=b"{", times=None))
+    with pytest.raises(ProviderProtocolError, match="not valid JSON"):
+        toy_reports.wait(job, timeout=60, policy=FAST, max_poll_errors=2)
+    assert toy_sim.count("GET", "^/jobs/") == 3
+
+
 def test_failed_job(
     toy_sim: ToySimulator, toy_registry: PluginRegistry, make_reports: Any, tmp_path: Any
 ) -> None:

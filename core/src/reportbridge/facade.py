@@ -16,8 +16,14 @@ from reportbridge.errors import (
     ConfigurationError,
     JobTimeoutError,
     NotFoundError,
+    ProviderProtocolError,
     QuotaExceededError,
+    RateLimitedError,
     ReportBridgeError,
+    ServiceError,
+    SubmissionUncertainError,
+    TransportError,
+    UnknownStatusError,
     UnsupportedOperationError,
     ValidationError,
     accepted,
@@ -34,6 +40,7 @@ if TYPE_CHECKING:
     from reportbridge.batch import JobOutcome, JobRequest
 
 log = get_logger("reportbridge.reports")
+_TRANSIENT = (TransportError, ServiceError, RateLimitedError, ProviderProtocolError)
 JobLike = ReportJob | str
 
 
@@ -182,36 +189,58 @@ class Reports:
         policy: PollPolicy | None = None,
         on_update: Callable[[ReportJob], None] | None = None,
         stop: threading.Event | None = None,
+        max_poll_errors: int = 5,
     ) -> ReportJob:
-        """Poll until the job is terminal. Raises :class:`JobTimeoutError` after ``timeout`` s."""
+        """Poll until the job is terminal. Raises :class:`JobTimeoutError` after ``timeout`` s.
+
+        A poll that fails in a way that may pass (connection trouble, 5xx, 429, a garbled
+        answer) is tried again at the next interval, up to ``max_poll_errors`` in a row;
+        an unknown vendor status or refused credentials end the wait at once.
+        """
         current = self.job(job)
         policy = policy or self.profile(current.profile).polling
         deadline = None if timeout is None else time.monotonic() + timeout
-        n = 0
-        current = self.poll(current)
-        while not current.is_terminal:
+        n = errors = 0
+        hint: float | None = None
+        while True:
+            if n:
+                delay = policy.delay(n, hint)
+                if deadline is not None:
+                    left = deadline - time.monotonic()
+                    if left <= 0:
+                        raise JobTimeoutError(
+                            f"job {current.job_id} on profile {current.profile!r} is still "
+                            f"{current.status.value} after {timeout:g} s; resume with its "
+                            "reference",
+                            current,
+                        )
+                    delay = min(delay, left)
+                if stop is not None:
+                    if stop.wait(delay):
+                        raise KeyboardInterrupt
+                else:
+                    self._sleep(delay)
+            n += 1
+            try:
+                current = self.poll(current)
+                errors, hint = 0, current.poll_after
+            except _TRANSIENT as exc:
+                if isinstance(exc, UnknownStatusError) or errors >= max_poll_errors:
+                    raise
+                errors += 1
+                hint = getattr(exc, "retry_after", None)
+                log.warning(
+                    "poll failed; trying again",
+                    profile=current.profile,
+                    job_id=current.job_id,
+                    error=f"{type(exc).__name__}: {exc}",
+                    failures_in_a_row=errors,
+                )
+                continue
             if on_update is not None:
                 on_update(current)
-            n += 1
-            delay = policy.delay(n, current.poll_after)
-            if deadline is not None:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise JobTimeoutError(
-                        f"job {current.job_id} on profile {current.profile!r} is still "
-                        f"{current.status.value} after {timeout:g} s; resume with its reference",
-                        current,
-                    )
-                delay = min(delay, left)
-            if stop is not None:
-                if stop.wait(delay):
-                    raise KeyboardInterrupt
-            else:
-                self._sleep(delay)
-            current = self.poll(current)
-        if on_update is not None:
-            on_update(current)
-        return current
+            if current.is_terminal:
+                return current
 
     def cancel(self, job: JobLike) -> ReportJob:
         """Ask the vendor to stop the job. Unsupported providers raise before any request."""
@@ -235,8 +264,13 @@ class Reports:
         format: str | None = None,
         filename: str | None = None,
         on_progress: Callable[[int, int | None], None] | None = None,
+        download_attempts: int = 3,
     ) -> FetchedFile:
-        """Download the job's file into ``dest_dir`` (streamed, hashed, atomic)."""
+        """Download the job's file into ``dest_dir`` (streamed, hashed, atomic).
+
+        A download that breaks off is resumed with Range where the vendor allows, else
+        started again, up to ``download_attempts`` times; nothing partial is ever kept.
+        """
         current = self.job(job)
         if current.status is ReportStatus.PENDING and current.provider_status is None:
             current = self.poll(current)  # a job from a bare reference: learn its state
@@ -249,21 +283,33 @@ class Reports:
                 field="job",
             )
         fmt = self._format(provider, current, format)
-        try:
-            stream = self.session(current.profile).open_file(current, fmt)
-        except NotFoundError as exc:
-            raise NotFoundError(
-                f"{exc.message}; the vendor no longer has the file of job {current.job_id} "
-                "(it may have expired)",
-                provider=provider.name,
-                status_code=exc.status_code,
-            ) from None
-        with stream:
-            fallback = f"{current.report_type}-{current.job_id}.{fmt}"
-            name = safe_filename(filename or stream.filename, safe_filename(fallback, "report"))
-            fetched = write_stream(
-                stream, dest_dir, name, job_ref=current.ref, on_progress=on_progress
-            )
+        fallback = safe_filename(f"{current.report_type}-{current.job_id}.{fmt}", "report")
+        for attempt in range(1, download_attempts + 1):
+            try:
+                with self.session(current.profile).open_file(current, fmt) as stream:
+                    name = safe_filename(filename or stream.filename, fallback)
+                    fetched = write_stream(
+                        stream, dest_dir, name, job_ref=current.ref, on_progress=on_progress
+                    )
+                break
+            except NotFoundError as exc:
+                raise NotFoundError(
+                    f"{exc.message}; the vendor no longer has the file of job "
+                    f"{current.job_id} (it may have expired)",
+                    provider=provider.name,
+                    status_code=exc.status_code,
+                ) from None
+            except (TransportError, ServiceError) as exc:
+                # Nothing was kept; a fresh request (and a fresh signed URL) may succeed.
+                if attempt == download_attempts or isinstance(exc, SubmissionUncertainError):
+                    raise
+                log.warning(
+                    "download failed; trying again",
+                    job_id=current.job_id,
+                    error=f"{type(exc).__name__}: {exc}",
+                    attempt=attempt,
+                )
+                self._sleep(min(2.0**attempt, 10.0))
         log.info("fetched", profile=current.profile, job_id=current.job_id, size=fetched.size)
         self.registry.hook.file_fetched(job=current, file=fetched)
         return fetched

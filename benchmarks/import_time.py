@@ -2,8 +2,8 @@
 
     uv run python benchmarks/import_time.py [--repeat 15]
 
-Each measurement is a new interpreter running ``python -X importtime -c 'import X'``;
-the figure is the cumulative microseconds of the top-level module, median of the runs.
+Each measurement is a new interpreter timing the statement with perf_counter
+(interpreter start-up excluded); the figure is the median of the runs.
 """
 
 from __future__ import annotations
@@ -15,26 +15,21 @@ import sys
 
 from _common import emit, md_table
 
-TARGETS = {
-    "import reportbridge": "reportbridge",
-    "from reportbridge import Reports": "reportbridge.facade",
-    "import reportbridge_sailpoint.plugin": "reportbridge_sailpoint.plugin",
-    "import sailpoint.v3": "sailpoint.v3",
-}
+TARGETS = [
+    "import reportbridge",
+    "from reportbridge import Reports",
+    "import reportbridge_sailpoint.plugin",
+    "import sailpoint.v3",
+]
 
 
-def measure(statement: str, module: str) -> float:
-    proc = subprocess.run(
-        [sys.executable, "-X", "importtime", "-c", statement],
-        capture_output=True,
-        text=True,
-        check=True,
+def measure(statement: str) -> float:
+    code = (
+        "import time; t = time.perf_counter(); "
+        f"{statement}; print((time.perf_counter() - t) * 1000)"
     )
-    for line in proc.stderr.splitlines():
-        parts = [p.strip() for p in line.removeprefix("import time:").split("|")]
-        if len(parts) == 3 and parts[2] == module:
-            return int(parts[1]) / 1000.0
-    raise RuntimeError(f"{module} not in importtime output")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return float(proc.stdout.strip())
 
 
 def main() -> int:
@@ -43,10 +38,10 @@ def main() -> int:
     args = parser.parse_args()
     rows = []
     base = None
-    for statement, module in TARGETS.items():
+    for statement in TARGETS:
         try:
-            runs = [measure(statement, module) for _ in range(args.repeat)]
-        except (subprocess.CalledProcessError, RuntimeError) as exc:
+            runs = [measure(statement) for _ in range(args.repeat)]
+        except (subprocess.CalledProcessError, ValueError) as exc:
             emit({"statement": statement, "error": str(exc)[:200]})
             continue
         ms = statistics.median(runs)

@@ -212,6 +212,30 @@ def test_redirect_to_other_origin_drops_authorization(
     assert all(r.headers.get("Authorization", "").startswith("Bearer ") for r in api)
 
 
+def test_caller_credentials_reach_the_host_they_were_meant_for(toy_sim: ToySimulator) -> None:
+    http = HttpClient(toy_sim.base_url)
+    storage = toy_sim.origin_url("storage")
+    basic = {"authorization": "Basic dXNlcjpwYXNz"}
+    http.request("GET", f"{storage}/blob/j1.csv", headers=basic)  # e.g. a separate token host
+    assert toy_sim.requests[-1].headers.get("authorization") == "Basic dXNlcjpwYXNz"
+    toy_sim.redirect_files = True
+    toy_sim.jobs["j1"] = {
+        "id": "j1",
+        "type": "T",
+        "params": {},
+        "state": "x",
+        "outcome": "done",
+        "created": 0.0,
+    }
+    form = f"client_id={toy_sim.client_id}&client_secret={toy_sim.client_secret}".encode()
+    token = http.request("POST", "oauth/token", data=form).json()["access_token"]
+    headers = {**basic, "Authorization": f"Bearer {token}"}
+    assert http.request("GET", "jobs/j1/file", headers=headers).status == 200
+    last = toy_sim.requests[-1]
+    assert last.origin == "storage"
+    assert not any(k.lower() == "authorization" for k in last.headers)
+
+
 @pytest.mark.parametrize(
     "url",
     [

@@ -171,6 +171,7 @@ class _Server(ThreadingHTTPServer):
 
 class _HandlerClass(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body go out as separate writes
     server: _Server
 
     def log_message(self, format: str, *args: Any) -> None:

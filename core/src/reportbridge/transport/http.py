@@ -44,6 +44,7 @@ log = get_logger("reportbridge.http")
 
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"})
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
+_CREDENTIAL_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie"})
 
 
 @attrs.frozen
@@ -205,13 +206,16 @@ class HttpClient:
         attempt = 0
         redirects = 0
         refreshed = False
+        first_origin = origin_of(url)
         while True:
             attempt += 1
             same = self.same_origin(url)
             send_headers = dict(base_headers)
-            if not same:
-                send_headers.pop("Authorization", None)
-            elif authenticate:
+            if origin_of(url) != first_origin:
+                # a redirect left the origin the caller addressed: its credentials stay behind
+                for key in [k for k in send_headers if k.lower() in _CREDENTIAL_HEADERS]:
+                    del send_headers[key]
+            if same and authenticate:
                 self.auth.apply(send_headers)
             if same and self.limiter is not None:
                 self.limiter.acquire()

@@ -229,7 +229,7 @@ def test_caller_credentials_reach_the_host_they_were_meant_for(toy_sim: ToySimul
     }
     form = f"client_id={toy_sim.client_id}&client_secret={toy_sim.client_secret}".encode()
     token = http.request("POST", "oauth/token", data=form).json()["access_token"]
-    headers = {**basic, "Authorization": f"Bearer {token}"}
+    headers = {"authorization": f"Bearer {token}"}  # any spelling of the header name
     assert http.request("GET", "jobs/j1/file", headers=headers).status == 200
     last = toy_sim.requests[-1]
     assert last.origin == "storage"

@@ -6,9 +6,9 @@ from collections.abc import Callable
 from typing import Any
 
 from reportbridge.hookspecs import hookimpl
+from reportbridge_explore.provider import ExploreProvider
 
 
 @hookimpl
 def register_providers(register: Callable[[Any], None]) -> None:
-    # The provider is added by the explore provider issue.
-    return None
+    register(ExploreProvider())

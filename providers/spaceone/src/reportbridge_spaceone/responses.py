@@ -1,0 +1,82 @@
+"""``ReportInfo`` answers turned into neutral :class:`ReportJob` records."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from reportbridge import ReportJob
+from reportbridge.errors import ProviderProtocolError
+from reportbridge_spaceone.status import PROVIDER, STATUS, error_detail, read_state
+
+_EXTENSION = re.compile(r"\.([A-Za-z0-9]{1,5})\Z")
+
+
+def parse_time(value: object) -> dt.datetime | None:
+    """A protobuf Timestamp in JSON (ISO 8601, usually with ``Z``); None when unreadable."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    try:
+        parsed = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
+
+
+def format_of_path(path: object) -> str | None:
+    """The file format a storage path's extension names (``.../report-x.pdf`` -> pdf)."""
+    if not isinstance(path, str):
+        return None
+    m = _EXTENSION.search(path.rsplit("/", 1)[-1])
+    return m.group(1).lower() if m else None
+
+
+def params_of(info: Mapping[str, Any]) -> dict[str, Any]:
+    """The create parameters a ``ReportInfo`` echoes (the name is never echoed)."""
+    params: dict[str, Any] = {}
+    if isinstance(info.get("template_options"), Mapping):
+        params["template_options"] = dict(info["template_options"])
+    storage = info.get("storage_info")
+    if isinstance(storage, Mapping) and storage.get("storage_id"):
+        params["storage_id"] = str(storage["storage_id"])
+    return params
+
+
+def to_job(
+    info: object,
+    *,
+    profile: str,
+    what: str,
+    report_type: str | None = None,
+    params: Mapping[str, Any] | None = None,
+    extra: Mapping[str, str] | None = None,
+) -> ReportJob:
+    """The job a ``ReportInfo`` describes; a missing ``state`` reads as CREATED."""
+    if not isinstance(info, Mapping):
+        raise ProviderProtocolError(
+            f"{PROVIDER} {what}: expected a ReportInfo object, got {type(info).__name__}",
+            provider=PROVIDER,
+        )
+    report_id = info.get("report_id")
+    if not isinstance(report_id, str) or not report_id:
+        raise ProviderProtocolError(
+            f"{PROVIDER} {what}: the answer has no report_id", provider=PROVIDER
+        )
+    state = read_state(info)
+    status = STATUS(state)
+    fmt = format_of_path(info.get("storage_path")) if status.is_fetchable else None
+    return ReportJob(
+        provider=PROVIDER,
+        profile=profile,
+        job_id=report_id,
+        report_type=str(info.get("template_id") or report_type or ""),
+        status=status,
+        provider_status=state,
+        params=dict(params) if params else params_of(info),
+        created_at=parse_time(info.get("created_at")),
+        formats=(fmt,) if fmt else (),
+        error=error_detail(state, info.get("error")),
+        extra=dict(extra or {}),
+    )

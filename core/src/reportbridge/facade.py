@@ -77,9 +77,10 @@ class Reports:
         *,
         env: Mapping[str, str] | None = None,
         registry: PluginRegistry | None = None,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> Reports:
         """Profiles from TOML: ``path``, else $REPORTBRIDGE_CONFIG, else ./reportbridge.toml."""
-        return cls(load_config(path, env), registry=registry)
+        return cls(load_config(path, env), registry=registry, sleep=sleep)
 
     @classmethod
     def from_profiles(
@@ -88,11 +89,13 @@ class Reports:
         *,
         env: Mapping[str, str] | None = None,
         registry: PluginRegistry | None = None,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> Reports:
         """Profiles from code: ``{"name": {"provider": "...", **settings}}``."""
         return cls(
             [parse_profile(name, table, env=env) for name, table in profiles.items()],
             registry=registry,
+            sleep=sleep,
         )
 
     def _check_profile(self, profile: Profile) -> None:

@@ -74,7 +74,7 @@ def summary(manifest: dict[str, Any], bundle: Path, *, as_json: bool) -> None:
             job["provider_status"] or "",
             files,
         )
-    console = Console(file=sys.stdout, width=max(100, Console().width))
+    console = Console(file=sys.stdout, width=None if sys.stdout.isatty() else 160)
     console.print(table)
     s = manifest["summary"]
     console.print(

@@ -256,6 +256,30 @@ class Simulator:
         """Settings of a profile that reaches this simulator (override in subclasses)."""
         return {"base_url": self.base_url}
 
+    # -- what a fault-injection run needs to know (override what applies) --------------
+    #: kind -> (method, path regex, origin) for "submit", "poll", "download", "token"
+    fault_paths: dict[str, tuple[str, str, str]] = {}
+
+    def jobs_created(self) -> int:
+        """How many jobs the vendor created (duplicate submissions show up here)."""
+        raise NotImplementedError
+
+    def served_sha256(self, job_id: str) -> str:
+        """SHA-256 of the file this simulator serves for ``job_id``."""
+        raise NotImplementedError
+
+    def expire_tokens(self) -> bool:
+        """Make every issued access token invalid; False when tokens cannot expire."""
+        return False
+
+    def unknown_status_body(self) -> bytes | None:
+        """A poll answer carrying a status the vendor never documented, if one can exist."""
+        return None
+
+    def secrets(self) -> list[str]:
+        """Every credential this simulator issued or accepts (for leak checks)."""
+        return []
+
     # -- inspection ------------------------------------------------------------------
     def count(
         self, method: str | None = None, path: str | None = None, origin: str | None = None

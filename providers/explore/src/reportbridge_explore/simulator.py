@@ -12,6 +12,7 @@ import base64
 import binascii
 import datetime as dt
 import itertools
+import json
 import secrets
 import threading
 import time
@@ -108,6 +109,31 @@ class ExploreSimulator(Simulator):
             "client_id": self.client_id,
             "client_secret": self.client_secret,
         }
+
+    # -- fault-injection surface (see reportbridge.testing.Simulator) -------------------
+    fault_paths = {
+        "submit": ("POST", r"^/data/reports/[^/]+/jobs$", "api"),
+        "poll": ("GET", r"^/data/reports/[^/]+/jobs/[^/]+$", "api"),
+        "download": ("GET", r"^/_s3/reports/", "storage"),
+        "token": ("POST", r"^/oauth/token$", "token"),
+    }
+
+    def jobs_created(self) -> int:
+        return len(self.jobs)
+
+    def served_sha256(self, job_id: str) -> str:
+        return self.file_for(job_id).sha256
+
+    def expire_tokens(self) -> bool:
+        self.tokens.clear()
+        return True
+
+    def unknown_status_body(self) -> bytes | None:
+        job = {"id": "00000000-0000-0000-0000-000000000000", "status": "completed"}
+        return json.dumps({"job": job}).encode()
+
+    def secrets(self) -> list[str]:
+        return [self.client_secret, *self.tokens]
 
     def file_for(self, job_id: str) -> ReportFile:
         job = self.jobs[job_id]

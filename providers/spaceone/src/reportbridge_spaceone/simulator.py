@@ -125,6 +125,25 @@ class SpaceoneSimulator(Simulator):
         return settings
 
     # -- test helpers ------------------------------------------------------------------
+    # -- fault-injection surface (see reportbridge.testing.Simulator) -------------------
+    fault_paths = {
+        "submit": ("POST", r"^/report/v1/reports$", "api"),
+        "poll": ("GET", r"^/report/v1/report/[^/]+$", "api"),
+        "download": ("GET", r"^" + PREFIX, "storage"),
+    }
+
+    def jobs_created(self) -> int:
+        return len(self.store.reports)
+
+    def served_sha256(self, job_id: str) -> str:
+        return self.file_for(self.store.reports[job_id]).sha256
+
+    def unknown_status_body(self) -> bytes | None:
+        return json.dumps({"report_id": "report-000000000000", "state": "ARCHIVED"}).encode()
+
+    def secrets(self) -> list[str]:
+        return [self.token]
+
     def force_state(self, report_id: str, state: str, error: dict[str, str] | None = None) -> None:
         """Put a report in ``state`` now (e.g. CANCELED, which only the server can do)."""
         self.store.force(report_id, state, error)

@@ -23,6 +23,14 @@ def test_fault_run_loses_nothing(tmp_path: Path) -> None:
     assert report.secret_leaks == 0
     assert report.files_verified > 0
     kinds = set(report.faults)
-    assert {"status_429", "dropped_connection", "wrong_content_length", "delay"} <= kinds
+    assert {
+        "429_on_submit",
+        "5xx_on_poll",
+        "slower_than_read_timeout",
+        "malformed_json",
+        "cut_mid_download",
+        "wrong_content_length",
+        "unknown_vendor_status",
+    } <= kinds
     assert report.faults["token_expired"] > 0
     assert report.final_states["succeeded"] > 0 and report.final_states["failed"] > 0

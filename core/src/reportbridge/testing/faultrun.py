@@ -78,18 +78,18 @@ def inject_faults(sim: Simulator, jobs: int, rng: random.Random, slow_seconds: f
             sim.faults.add(Fault(path=path, method=method, skip=rng.randrange(0, jobs), **fault))
 
     for _ in range(few):
-        on("submit", status=429, retry_after="1", times=2)
-        on("poll", status=rng.choice([500, 502, 503]))
-        on("poll", status=429, retry_after="1")
-        on("poll", delay=slow_seconds)
-        on("poll", status=200, body=b'{"truncated": ')
-        on("download", status=rng.choice([500, 502, 503]))
-        on("download", drop_after=rng.randrange(1, 2000))
-        on("download", bad_length=rng.randrange(1, 500))
+        on("submit", status=429, retry_after="1", times=2, label="429_on_submit")
+        on("poll", status=429, retry_after="1", label="429_on_poll")
+        on("poll", status=rng.choice([500, 502, 503]), label="5xx_on_poll")
+        on("poll", delay=slow_seconds, label="slower_than_read_timeout")
+        on("poll", status=200, body=b'{"truncated": ', label="malformed_json")
+        on("download", status=rng.choice([500, 502, 503]), label="5xx_on_download")
+        on("download", drop_after=rng.randrange(1, 2000), label="cut_mid_download")
+        on("download", bad_length=rng.randrange(1, 500), label="wrong_content_length")
     unknown = sim.unknown_status_body()
     if unknown is not None:
         for _ in range(max(1, few // 2)):
-            on("poll", status=200, body=unknown)
+            on("poll", status=200, body=unknown, label="unknown_vendor_status")
 
 
 def run_faults(

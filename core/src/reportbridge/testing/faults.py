@@ -19,7 +19,8 @@ class Fault:
     - ``drop_after``: send the real headers and this many body bytes, then cut the
       connection;
     - ``times``: how many matching requests it applies to (None = all);
-      ``skip``: how many matching requests pass untouched first.
+      ``skip``: how many matching requests pass untouched first;
+    - ``label``: the name it is counted under in ``FaultPlan.injected``.
     """
 
     path: str = ".*"
@@ -32,6 +33,7 @@ class Fault:
     bad_length: int | None = None
     times: int | None = 1
     skip: int = 0
+    label: str | None = None
     hits: int = 0
     seen: int = 0
 
@@ -76,6 +78,8 @@ class FaultPlan:
 
 
 def _kind(fault: Fault) -> str:
+    if fault.label:
+        return fault.label
     if fault.status is not None:
         return f"status_{fault.status}"
     if fault.drop_after is not None:

@@ -26,6 +26,7 @@ from reportbridge.transport import (
     RateLimiter,
     TransportOptions,
 )
+from reportbridge.transport.ratelimit import UNLIMITED
 from reportbridge.transport.retry import RetryPolicy, parse_retry_after
 from tests.toy import ToySimulator
 
@@ -295,7 +296,8 @@ def test_rate_limiter_spaces_requests() -> None:
     assert now[0] >= 20.0  # 7 requests at 3 per 10 s need two full windows
     assert RateLimit.parse("100/10s") == RateLimit(100, 10.0)
     assert RateLimit.parse("5/s") == RateLimit(5, 1.0)
-    assert RateLimit.parse("off") is None
+    assert RateLimit.parse("off") == UNLIMITED
+    assert RateLimit.parse(None) is None
     from reportbridge import ConfigurationError
 
     with pytest.raises(ConfigurationError, match="accepted"):
@@ -315,3 +317,16 @@ def test_profile_rate_limit_is_applied(toy_sim: ToySimulator) -> None:
     for _ in range(5):
         http.request("GET", "jobs")
     assert now[0] >= 10.0
+
+
+def test_shared_limiter_by_key_and_off_switch(toy_sim: ToySimulator) -> None:
+    from reportbridge.provider import ProfileContext
+
+    ctx = ProfileContext("p", None, TransportOptions())
+    a = ctx.http(toy_sim.base_url, default_rate_limit=RateLimit(5, 1.0), rate_limit_key="k1")
+    b = ctx.http(toy_sim.base_url, default_rate_limit=RateLimit(5, 1.0), rate_limit_key="k1")
+    c = ctx.http(toy_sim.base_url, default_rate_limit=RateLimit(5, 1.0), rate_limit_key="k2")
+    assert a.limiter is b.limiter is not None
+    assert c.limiter is not a.limiter
+    off = ProfileContext("p", None, TransportOptions(rate_limit=UNLIMITED))
+    assert off.http(toy_sim.base_url, default_rate_limit=RateLimit(5, 1.0)).limiter is None

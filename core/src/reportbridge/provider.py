@@ -45,12 +45,23 @@ class ProfileContext:
         auth: TokenSource | None = None,
         provider: str | None = None,
         default_rate_limit: RateLimit | None = None,
+        rate_limit_key: str | None = None,
     ) -> HttpClient:
-        """The profile's HTTP client; the profile's own rate limit wins over the default."""
+        """The profile's HTTP client; the profile's own rate limit wins over the default.
+
+        ``rate_limit_key`` shares one limiter among every client with the same key and
+        limit (for vendors that count requests per credential, not per connection).
+        """
         options = self.transport
         if options.rate_limit is None and default_rate_limit is not None:
             options = attrs.evolve(options, rate_limit=default_rate_limit)
-        return HttpClient(base_url, auth=auth, options=options, provider=provider)
+        return HttpClient(
+            base_url,
+            auth=auth,
+            options=options,
+            provider=provider,
+            rate_limit_key=rate_limit_key,
+        )
 
 
 class FileStream:

@@ -189,7 +189,7 @@ def _check(
             report.wrong_states.append(f"{outcome.request.key}: {status} != {target.expect}")
         for f in files:
             assert outcome.job is not None
-            if f.sha256 != target.sim.served_sha256(outcome.job.job_id):
+            if f.sha256 != target.sim.served_sha256(outcome.job.job_id, f.format):
                 report.sha_mismatches.append(f"{outcome.request.key}: {f.path.name}")
             else:
                 report.files_verified += 1

@@ -264,8 +264,8 @@ class Simulator:
         """How many jobs the vendor created (duplicate submissions show up here)."""
         raise NotImplementedError
 
-    def served_sha256(self, job_id: str) -> str:
-        """SHA-256 of the file this simulator serves for ``job_id``."""
+    def served_sha256(self, job_id: str, format: str) -> str:
+        """SHA-256 of the file this simulator serves for ``job_id`` in ``format``."""
         raise NotImplementedError
 
     def expire_tokens(self) -> bool:
@@ -380,8 +380,6 @@ class Simulator:
             h.send_response(resp.status)
             for k, v in resp.headers.items():
                 h.send_header(k, v)
-            if "Date" not in resp.headers:
-                h.send_header("Date", email.utils.formatdate(usegmt=True))
             if fault is not None and fault.bad_length is not None and length is not None:
                 h.send_header("Content-Length", str(length + fault.bad_length))
             elif length is not None:

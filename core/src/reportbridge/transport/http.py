@@ -36,7 +36,7 @@ from reportbridge.errors import (
 )
 from reportbridge.logging import get_logger, redact_text
 from reportbridge.transport.auth import NoAuth, TokenSource
-from reportbridge.transport.ratelimit import RateLimit, RateLimiter
+from reportbridge.transport.ratelimit import RateLimit, RateLimiter, shared_limiter
 from reportbridge.transport.retry import RetryPolicy, parse_retry_after
 from reportbridge.transport.tls import check_url_allowed, make_ssl_context, origin_of
 
@@ -138,6 +138,7 @@ class HttpClient:
         options: TransportOptions | None = None,
         provider: str | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        rate_limit_key: str | None = None,
     ) -> None:
         check_url_allowed(base_url, what="base_url")
         self.base_url = base_url if base_url.endswith("/") else base_url + "/"
@@ -146,7 +147,12 @@ class HttpClient:
         self.auth: TokenSource = auth or NoAuth()
         self._sleep = sleep
         self._origin = origin_of(self.base_url)
-        self.limiter = RateLimiter(self.options.rate_limit) if self.options.rate_limit else None
+        limit = self.options.rate_limit
+        self.limiter: RateLimiter | None = None
+        if limit is not None and not limit.unlimited:
+            self.limiter = (
+                shared_limiter(rate_limit_key, limit) if rate_limit_key else RateLimiter(limit)
+            )
         self.pool = urllib3.PoolManager(
             num_pools=8,
             maxsize=self.options.pool_maxsize,

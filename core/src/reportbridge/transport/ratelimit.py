@@ -6,6 +6,7 @@ import collections
 import re
 import threading
 import time
+import weakref
 from collections.abc import Callable
 
 import attrs
@@ -20,11 +21,21 @@ class RateLimit:
     requests: int
     per_seconds: float
 
+    @property
+    def unlimited(self) -> bool:
+        return self.requests <= 0
+
     @classmethod
     def parse(cls, value: object) -> RateLimit | None:
-        """Accept ``"100/10s"``, ``"5/s"``, ``{requests=.., per_seconds=..}`` or none/off."""
-        if value is None or value is False or value in ("none", "off", ""):
+        """Accept ``"100/10s"``, ``"5/s"``, ``{requests=.., per_seconds=..}``, or "off".
+
+        "off" (or false) gives :data:`UNLIMITED`, which also switches off a provider's
+        default limit; None means "not set".
+        """
+        if value is None:
             return None
+        if value is False or value in ("none", "off", ""):
+            return UNLIMITED
         if isinstance(value, RateLimit):
             return value
         if isinstance(value, dict):
@@ -42,6 +53,9 @@ class RateLimit:
             f"rate_limit {value!r} is not understood; accepted: 'N/Ss' such as '100/10s', "
             "'5/s', a table {requests = N, per_seconds = S}, or 'off'"
         )
+
+
+UNLIMITED = RateLimit(0, 1.0)
 
 
 class RateLimiter:
@@ -82,3 +96,20 @@ class RateLimiter:
             until = self._clock() + seconds - self.limit.per_seconds
             self._sent.clear()
             self._sent.extend([until] * self.limit.requests)
+
+
+_shared: weakref.WeakValueDictionary[tuple[str, RateLimit], RateLimiter] = (
+    weakref.WeakValueDictionary()
+)
+_shared_lock = threading.Lock()
+
+
+def shared_limiter(key: str, limit: RateLimit) -> RateLimiter:
+    """One limiter per ``key`` and limit, for vendors that count requests per credential
+    rather than per connection (several profiles or processes' façades share it)."""
+    with _shared_lock:
+        limiter = _shared.get((key, limit))
+        if limiter is None:
+            limiter = RateLimiter(limit)
+            _shared[(key, limit)] = limiter
+        return limiter

@@ -6,9 +6,9 @@ from collections.abc import Callable
 from typing import Any
 
 from reportbridge.hookspecs import hookimpl
+from reportbridge_sailpoint.provider import SailPointProvider
 
 
 @hookimpl
 def register_providers(register: Callable[[Any], None]) -> None:
-    # The provider is added by the sailpoint provider issue.
-    return None
+    register(SailPointProvider())

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import collections
+import contextlib
 import json
 import multiprocessing as mp
 import resource
@@ -38,6 +40,67 @@ def simulator_process(factory: Callable[[], Any]) -> Iterator[dict[str, Any]]:
         yield queue.get(timeout=60)
     finally:
         stop.set()
+        child.join(10)
+        if child.is_alive():
+            child.kill()
+
+
+def _serve_with_stats(factory: Callable[[], Any], conn: Any) -> None:
+    sim = factory()
+    with sim:
+        conn.send(sim.profile_settings())
+        while (command := conn.recv()) != "stop":
+            if command == "stats":
+                conn.send(request_stats(sim))
+            elif command == "reset":
+                sim.requests.clear()
+                conn.send(None)
+
+
+def request_stats(sim: Any) -> dict[str, Any]:
+    """What a simulator saw: requests by kind, 429s, token exchanges, jobs created."""
+    seen = list(sim.requests)
+    return {
+        "requests": len(seen),
+        "token_requests": sum(1 for r in seen if r.path.endswith("/oauth/token")),
+        "status_429": sum(1 for r in seen if r.status == 429),
+        "errors_5xx": sum(1 for r in seen if r.status >= 500),
+        "by_method": dict(collections.Counter(r.method for r in seen)),
+        "jobs_created": sim.jobs_created(),
+    }
+
+
+class ChildSimulator:
+    """A simulator in a child process: its profile settings and, on demand, its stats."""
+
+    def __init__(self, conn: Any, settings: dict[str, Any]) -> None:
+        self._conn = conn
+        self.settings = settings
+
+    def stats(self) -> dict[str, Any]:
+        self._conn.send("stats")
+        result: dict[str, Any] = self._conn.recv()
+        return result
+
+    def reset(self) -> None:
+        self._conn.send("reset")
+        self._conn.recv()
+
+
+@contextmanager
+def simulator_child(factory: Callable[[], Any]) -> Iterator[ChildSimulator]:
+    """Like :func:`simulator_process`, and the child answers :meth:`ChildSimulator.stats`."""
+    ctx = mp.get_context("spawn")
+    parent, child_end = ctx.Pipe()
+    child = ctx.Process(target=_serve_with_stats, args=(factory, child_end), daemon=True)
+    child.start()
+    try:
+        if not parent.poll(60):
+            raise RuntimeError("the simulator process did not start")
+        yield ChildSimulator(parent, parent.recv())
+    finally:
+        with contextlib.suppress(OSError):
+            parent.send("stop")
         child.join(10)
         if child.is_alive():
             child.kill()

@@ -74,11 +74,20 @@ def test_token_refreshed_once_on_401(toy_sim: ToySimulator) -> None:
     assert toy_sim.count("GET", "^/jobs$") == 3  # ok, 401, ok after refresh
 
 
+def test_a_stale_401_keeps_the_token_another_thread_fetched(toy_sim: ToySimulator) -> None:
+    http, auth = client(toy_sim)
+    http.request("GET", "jobs")
+    fresh = auth.token()
+    auth.invalidate("Bearer some-older-token")
+    assert auth.token() == fresh
+    assert toy_sim.tokens_issued == 1
+
+
 def test_persistent_401_is_not_looped(toy_sim: ToySimulator) -> None:
     http, _ = client(toy_sim)
     toy_sim.faults.add(Fault(path="^/jobs$", status=401, times=None))
     assert http.request("GET", "jobs").status == 401
-    assert toy_sim.count("GET", "^/jobs$") == 2
+    assert toy_sim.count("GET", "^/jobs$") == 3  # the first try and two refreshed tokens
 
 
 def test_bad_credentials_are_an_authentication_error(
@@ -330,3 +339,12 @@ def test_shared_limiter_by_key_and_off_switch(toy_sim: ToySimulator) -> None:
     assert c.limiter is not a.limiter
     off = ProfileContext("p", None, TransportOptions(rate_limit=UNLIMITED))
     assert off.http(toy_sim.base_url, default_rate_limit=RateLimit(5, 1.0)).limiter is None
+
+
+def test_cut_error_body_is_a_transport_error(toy_sim: ToySimulator) -> None:
+    http, _ = client(toy_sim)
+    toy_sim.faults.add(Fault(path="^/jobs/nope$", drop_after=10))  # a 404 whose body is cut
+    cut = http.request("GET", "jobs/nope", stream=True)
+    assert cut.status == 404
+    with pytest.raises(TransportError, match="cut off"):
+        _ = cut.data

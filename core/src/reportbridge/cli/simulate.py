@@ -48,6 +48,13 @@ def profile_toml(name: str, table: dict[str, Any]) -> str:
 
 
 def cmd_simulate(args: argparse.Namespace) -> int:
+    try:
+        return _simulate(args)
+    except KeyboardInterrupt:  # Ctrl-C is how a user stops the simulators: not an error
+        return EXIT_OK
+
+
+def _simulate(args: argparse.Namespace) -> int:
     options: dict[str, Any] = {"job_seconds": args.job_seconds}
     if args.file_size is not None:
         options["file_size"] = args.file_size

@@ -99,7 +99,7 @@ def run_faults(
     *,
     seed: int = 7,
     slow_seconds: float = 1.5,
-    token_expiry_every: float = 1.0,
+    token_expiry_every: float = 3.0,
     timeout: float = 300.0,
 ) -> FaultRunReport:
     """Run every target's jobs under faults; see the module docstring for the checks."""

@@ -28,8 +28,12 @@ class TokenSource(Protocol):
     def apply(self, headers: dict[str, str]) -> None:
         """Add credentials to ``headers``."""
 
-    def invalidate(self) -> bool:
-        """Drop cached credentials after a 401; True when asking again may help."""
+    def invalidate(self, rejected: str | None = None) -> bool:
+        """Drop cached credentials after a 401; True when asking again may help.
+
+        ``rejected`` is the Authorization value the server refused: a source shared
+        by several threads keeps a newer credential another thread already fetched.
+        """
 
 
 class NoAuth:
@@ -41,7 +45,7 @@ class NoAuth:
     def apply(self, headers: dict[str, str]) -> None:
         pass
 
-    def invalidate(self) -> bool:
+    def invalidate(self, rejected: str | None = None) -> bool:
         return False
 
 
@@ -63,7 +67,7 @@ class StaticBearerToken:
     def apply(self, headers: dict[str, str]) -> None:
         headers["Authorization"] = f"Bearer {self._token}"
 
-    def invalidate(self) -> bool:
+    def invalidate(self, rejected: str | None = None) -> bool:
         return False
 
 
@@ -121,9 +125,10 @@ class OAuth2ClientCredentials:
     def apply(self, headers: dict[str, str]) -> None:
         headers["Authorization"] = f"Bearer {self.token()}"
 
-    def invalidate(self) -> bool:
+    def invalidate(self, rejected: str | None = None) -> bool:
         with self._lock:
-            self._token = None
+            if rejected is None or rejected == f"Bearer {self._token}":
+                self._token = None
         return True
 
     def token(self) -> str:

@@ -44,6 +44,7 @@ log = get_logger("reportbridge.http")
 
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"})
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
+MAX_REFRESHES = 2  # a token revoked again while a refreshed one was in flight
 _CREDENTIAL_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie"})
 
 
@@ -91,7 +92,14 @@ class HttpResponse:
 
     @property
     def data(self) -> bytes:
-        return self.raw.data
+        try:
+            return self.raw.data
+        except HTTPError as exc:
+            raise TransportError(
+                f"answer from {urlsplit(self.url).hostname} (HTTP {self.status}) was cut off: "
+                f"{type(exc).__name__}",
+                provider=self._provider,
+            ) from None
 
     def text(self) -> str:
         return self.data.decode("utf-8", errors="replace")
@@ -211,7 +219,7 @@ class HttpClient:
         policy = self.options.retry
         attempt = 0
         redirects = 0
-        refreshed = False
+        refreshes = 0
         first_origin = origin_of(url)
         while True:
             attempt += 1
@@ -221,10 +229,10 @@ class HttpClient:
                 # a redirect left the origin the caller addressed: its credentials stay behind
                 for key in [k for k in send_headers if k.lower() in _CREDENTIAL_HEADERS]:
                     del send_headers[key]
+            if same and self.limiter is not None:
+                self.limiter.acquire()  # before credentials: a long wait must not stale them
             if same and authenticate:
                 self.auth.apply(send_headers)
-            if same and self.limiter is not None:
-                self.limiter.acquire()
             started = time.monotonic()
             try:
                 self.requests_sent += 1
@@ -282,9 +290,10 @@ class HttpClient:
                 ms=round((time.monotonic() - started) * 1000, 1),
             )
             status = resp.status
-            if status == 401 and authenticate and same and not refreshed:
-                refreshed = True
-                if self.auth.invalidate():
+            if status == 401 and authenticate and same and refreshes < MAX_REFRESHES:
+                # The vendor refused the credentials, so it did not act: safe for any method.
+                refreshes += 1
+                if self.auth.invalidate(send_headers.get("Authorization")):
                     resp.drain()
                     attempt -= 1
                     continue

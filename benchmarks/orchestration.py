@@ -1,0 +1,246 @@
+"""Orchestration: many jobs across the three simulators, each job with a random duration.
+
+    uv run python benchmarks/orchestration.py [--jobs 1000] [--min-s 5] [--max-s 40] [--seed 1]
+
+Each provider's simulator runs in its own child process (durations drawn per job, see
+simjobs.py); the client drives every job through ``Reports.run_many`` with the profiles'
+default poll policy, fetching each file. Figures:
+
+- wall time vs the ideal: the longest job plus its fetch (no client can finish sooner);
+- HTTP requests the simulators saw vs the minimum: what a client that knew when each job
+  ends would send (submit, one status request, the fetch; one token per OAuth profile),
+  measured per provider by a calibration job;
+- CPU per job, peak RSS and peak thread count of the client process;
+- 429 answers, with client-side limits set to the simulators' quotas.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import resource
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from _common import ROOT, emit, md_table, simulator_child
+from simjobs import FACTORIES, durations
+
+from reportbridge import PollPolicy, Reports
+from reportbridge.batch import JobRequest
+from reportbridge.plugins import PluginRegistry
+
+PROVIDERS = ("sailpoint", "spaceone", "explore")
+
+
+def client_options(provider: str, args: argparse.Namespace) -> dict[str, Any]:
+    """Profile settings that make the client's limits match the simulator's quotas."""
+    if provider == "sailpoint":
+        return {"transport": {"rate_limit": f"{args.sailpoint_quota}/{args.sailpoint_window}s"}}
+    if provider == "explore":
+        return {"max_active_jobs": args.explore_quota}
+    return {}
+
+
+def sim_options(provider: str, args: argparse.Namespace) -> dict[str, Any]:
+    options: dict[str, Any] = {"file_size": args.file_size}
+    if provider == "sailpoint":
+        options.update(quota=args.sailpoint_quota, quota_window=args.sailpoint_window)
+    if provider == "explore":
+        options.update(quota=args.explore_quota)
+    return options
+
+
+def request_for(registry: PluginRegistry, provider: str, profile: str, key: str) -> JobRequest:
+    report_type, params, formats = registry.provider(provider).demo_jobs()[0]
+    return JobRequest(profile, report_type, dict(params), tuple(formats[:1]), key=key)
+
+
+def calibrate(registry: PluginRegistry, provider: str, args: argparse.Namespace) -> dict[str, Any]:
+    """Requests of one job driven by an oracle (it polls once, after the job ended)."""
+    factory = functools.partial(
+        FACTORIES[provider], 0.2, 0.2, 0, **sim_options(provider, args)
+    )
+    with (
+        simulator_child(factory) as sim,
+        Reports.from_profiles(
+            {provider: {"provider": provider, **sim.settings}}, registry=registry
+        ) as reports,
+        tempfile.TemporaryDirectory() as tmp,
+    ):
+        fetch_s = []
+        for n in range(2):  # the first job also pays for the token and the connections
+            before = sim.stats()
+            req = request_for(registry, provider, provider, f"cal{n}")
+            job = reports.run(provider, req.report_type, **req.params)
+            time.sleep(0.5)
+            job = reports.poll(job)
+            assert job.is_fetchable, job
+            started = time.perf_counter()
+            for fmt in req.formats or (None,):
+                reports.fetch(job, Path(tmp), format=fmt)
+            fetch_s.append(time.perf_counter() - started)
+        after = sim.stats()
+    per_job = after["requests"] - before["requests"]
+    return {
+        "provider": provider,
+        "min_requests_per_job": per_job,
+        "token_requests": after["token_requests"],
+        "fetch_s": min(fetch_s),
+    }
+
+
+class Sampler:
+    """Peak thread count of this process, sampled every 10 ms."""
+
+    def __init__(self) -> None:
+        self.peak_threads = threading.active_count()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.01):
+            self.peak_threads = max(self.peak_threads, threading.active_count())
+
+    def __enter__(self) -> Sampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--jobs", type=int, default=1000)
+    parser.add_argument("--min-s", type=float, default=5.0)
+    parser.add_argument("--max-s", type=float, default=40.0)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--file-size", type=int, default=64 * 1024)
+    parser.add_argument("--sailpoint-quota", type=int, default=1000, help="requests per window")
+    parser.add_argument("--sailpoint-window", type=float, default=10.0)
+    parser.add_argument("--explore-quota", type=int, default=400, help="simultaneous reports")
+    args = parser.parse_args()
+    print("command: uv run python benchmarks/orchestration.py " + " ".join(sys.argv[1:]))
+    registry = PluginRegistry()
+    calibration = {p: calibrate(registry, p, args) for p in PROVIDERS}
+    for cal in calibration.values():
+        emit({"calibration": cal})
+
+    counts = {p: args.jobs // 3 + (1 if i < args.jobs % 3 else 0) for i, p in enumerate(PROVIDERS)}
+    seeds = {p: args.seed * 10 + i for i, p in enumerate(PROVIDERS)}
+    drawn = {p: durations(counts[p], args.min_s, args.max_s, seeds[p]) for p in PROVIDERS}
+    with (
+        simulator_child(
+            functools.partial(FACTORIES["sailpoint"], args.min_s, args.max_s, seeds["sailpoint"],
+                              **sim_options("sailpoint", args))
+        ) as sp,
+        simulator_child(
+            functools.partial(FACTORIES["spaceone"], args.min_s, args.max_s, seeds["spaceone"],
+                              **sim_options("spaceone", args))
+        ) as so,
+        simulator_child(
+            functools.partial(FACTORIES["explore"], args.min_s, args.max_s, seeds["explore"],
+                              **sim_options("explore", args))
+        ) as ex,
+        tempfile.TemporaryDirectory() as tmp,
+    ):
+        sims = {"sailpoint": sp, "spaceone": so, "explore": ex}
+        profiles = {
+            p: {
+                "provider": p,
+                **sims[p].settings,
+                "concurrency": counts[p],
+                **client_options(p, args),
+            }
+            for p in PROVIDERS
+        }
+        requests = [
+            request_for(registry, p, p, f"{p}-{n}") for n in range(max(counts.values()))
+            for p in PROVIDERS if n < counts[p]
+        ]
+        rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        with Reports.from_profiles(profiles, registry=registry) as reports, Sampler() as sampler:
+            cpu0, started = cpu_seconds(), time.perf_counter()
+            outcomes = list(
+                reports.run_many(requests, dest_dir=Path(tmp), timeout=args.max_s * 4 + 60)
+            )
+            wall = time.perf_counter() - started
+            cpu = cpu_seconds() - cpu0
+        peak_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        seen = {p: sims[p].stats() for p in PROVIDERS}
+
+    failed = [o for o in outcomes if not o.ok]
+    longest = max(
+        (max(drawn[p]) + calibration[p]["fetch_s"], p) for p in PROVIDERS if drawn[p]
+    )
+    minimum = sum(
+        counts[p] * calibration[p]["min_requests_per_job"] + calibration[p]["token_requests"]
+        for p in PROVIDERS
+    )
+    total = sum(s["requests"] for s in seen.values())
+    result = {
+        "jobs": len(outcomes),
+        "ok": len(outcomes) - len(failed),
+        "errors": sorted({str(o.error)[:120] for o in failed})[:5],
+        "durations_s": [args.min_s, args.max_s],
+        "policy": repr(PollPolicy()),
+        "wall_s": round(wall, 2),
+        "ideal_s": round(longest[0], 2),
+        "longest_on": longest[1],
+        "wall_vs_ideal": round(wall / longest[0], 3),
+        "requests": total,
+        "min_requests": minimum,
+        "requests_vs_min": round(total / minimum, 3),
+        "status_429": sum(s["status_429"] for s in seen.values()),
+        "errors_5xx": sum(s["errors_5xx"] for s in seen.values()),
+        "cpu_ms_per_job": round(1000 * cpu / max(1, len(outcomes)), 2),
+        "rss_before_mib": round(rss_before, 1),
+        "peak_rss_mib": round(peak_rss, 1),
+        "peak_threads": sampler.peak_threads,
+        "per_provider": {
+            p: {
+                "jobs": counts[p],
+                "requests": seen[p]["requests"],
+                "min_requests": counts[p] * calibration[p]["min_requests_per_job"]
+                + calibration[p]["token_requests"],
+                "status_429": seen[p]["status_429"],
+                "longest_job_s": round(max(drawn[p]), 2),
+            }
+            for p in PROVIDERS
+        },
+    }
+    emit(result)
+    print()
+    print(
+        md_table(
+            ["jobs", "wall s", "ideal s", "wall/ideal", "requests", "minimum", "req/min",
+             "429s", "CPU ms/job", "peak RSS MiB", "peak threads"],
+            [[result["jobs"], result["wall_s"], result["ideal_s"], result["wall_vs_ideal"],
+              total, minimum, result["requests_vs_min"], result["status_429"],
+              result["cpu_ms_per_job"], result["peak_rss_mib"], result["peak_threads"]]],
+        )
+    )
+    print()
+    print(
+        md_table(
+            ["provider", "jobs", "requests", "minimum", "req/min", "429s"],
+            [[p, v["jobs"], v["requests"], v["min_requests"],
+              round(v["requests"] / v["min_requests"], 2), v["status_429"]]
+             for p, v in result["per_provider"].items()],
+        )
+    )
+    return 0 if not failed and ROOT else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

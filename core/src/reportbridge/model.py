@@ -20,6 +20,22 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+def parse_timestamp(value: Any) -> dt.datetime | None:
+    """A vendor's ISO 8601 / RFC 3339 time, read leniently for providers.
+
+    ``Z`` and offsets are honoured; a time without an offset is taken as UTC (vendors
+    send both); anything unreadable is None, because a malformed date must never make a
+    poll fail.
+    """
+    if not isinstance(value, str) or not value.strip():
+        return None
+    try:
+        parsed = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=dt.UTC)
+
+
 @attrs.frozen
 class ErrorDetail:
     """Why a job failed, or what it warned about, as the vendor said it."""
@@ -168,5 +184,6 @@ __all__ = [
     "ParamSpec",
     "ReportJob",
     "ReportTypeSpec",
+    "parse_timestamp",
     "utcnow",
 ]

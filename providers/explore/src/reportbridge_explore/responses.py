@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
 from reportbridge import ErrorDetail, ProviderProtocolError, ReportJob, ReportStatus
 from reportbridge.errors import ProviderError, QuotaExceededError, error_for_status
 from reportbridge.logging import redact_text
+from reportbridge.model import parse_timestamp
 from reportbridge.transport import HttpResponse
 from reportbridge.transport.retry import parse_retry_after
 from reportbridge_explore.status import PROVIDER, STATUS
@@ -25,16 +25,6 @@ def job_object(body: Any, what: str) -> Mapping[str, Any]:
         f"{PROVIDER} {what}: the answer holds no job id (expected job.id or id)",
         provider=PROVIDER,
     )
-
-
-def _time(value: Any) -> dt.datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
 
 
 def to_job(
@@ -69,7 +59,7 @@ def to_job(
         report_type=report_type,  # the path segment the job is addressed by
         status=status,
         provider_status=raw or raw_status,
-        created_at=_time(job.get("created_at")),
+        created_at=parse_timestamp(job.get("created_at")),
         formats=formats,
         error=error,
         extra=keep,

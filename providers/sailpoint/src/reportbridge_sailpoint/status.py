@@ -15,7 +15,7 @@ from collections.abc import Hashable, Mapping
 from typing import Any
 
 from reportbridge.errors import ProviderProtocolError
-from reportbridge.model import ErrorDetail, ReportJob, utcnow
+from reportbridge.model import ErrorDetail, ReportJob, parse_timestamp, utcnow
 from reportbridge.status import ReportStatus, StatusMap
 from reportbridge_sailpoint.reports import FILE_FORMATS, SEARCH_EXPORT, ZIP
 from reportbridge_sailpoint.settings import PROVIDER
@@ -128,20 +128,6 @@ def _observed(job: ReportJob, raw: Any, body: Mapping[str, Any], **fields: Any) 
         extra=job.extra,
         **fields,
     )
-
-
-def parse_timestamp(value: Any) -> dt.datetime | None:
-    """RFC 3339 or the vendor's offset-less form (taken as UTC); anything else is None.
-
-    Reading is lenient on purpose: a malformed date must not make a poll fail.
-    """
-    if not isinstance(value, str) or not value.strip():
-        return None
-    try:
-        parsed = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=dt.UTC)
 
 
 def _formats(report_type: str, value: Any) -> tuple[str, ...]:

@@ -2,27 +2,16 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections.abc import Mapping
 from typing import Any
 
 from reportbridge import ReportJob
 from reportbridge.errors import ProviderProtocolError
+from reportbridge.model import parse_timestamp
 from reportbridge_spaceone.status import PROVIDER, STATUS, error_detail, read_state
 
 _EXTENSION = re.compile(r"\.([A-Za-z0-9]{1,5})\Z")
-
-
-def parse_time(value: object) -> dt.datetime | None:
-    """A protobuf Timestamp in JSON (ISO 8601, usually with ``Z``); None when unreadable."""
-    if not isinstance(value, str) or not value.strip():
-        return None
-    try:
-        parsed = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
 
 
 def format_of_path(path: object) -> str | None:
@@ -75,7 +64,7 @@ def to_job(
         status=status,
         provider_status=state,
         params=dict(params) if params else params_of(info),
-        created_at=parse_time(info.get("created_at")),
+        created_at=parse_timestamp(info.get("created_at")),
         formats=(fmt,) if fmt else (),
         error=error_detail(state, info.get("error")),
         extra=dict(extra or {}),

@@ -67,6 +67,18 @@ def request_stats(sim: Any) -> dict[str, Any]:
         "errors_5xx": sum(1 for r in seen if r.status >= 500),
         "by_method": dict(collections.Counter(r.method for r in seen)),
         "jobs_created": sim.jobs_created(),
+        "first_429s": [
+            {
+                "at_s": round(r.at - seen[0].at, 3),
+                "path": r.path,
+                "answered_in_previous_10s": sum(
+                    1 for p in seen[:i] if r.at - p.at < 10 and p.status != 429
+                ),
+                "retry_after": r.headers.get("Retry-After"),
+            }
+            for i, r in enumerate(seen)
+            if r.status == 429
+        ][:5],
     }
 
 

@@ -3,12 +3,16 @@
     uv run python benchmarks/import_time.py [--repeat 15]
 
 Each measurement is a new interpreter timing the statement with perf_counter
-(interpreter start-up excluded); the figure is the median of the runs.
+(interpreter start-up excluded); the figure is the median of the runs. Bytecode is
+written by a first, untimed import, as an installed package has it: with
+PYTHONDONTWRITEBYTECODE set (as in some sandboxes) every import would compile from
+source and the figures would mostly measure the compiler.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import subprocess
 import sys
@@ -19,6 +23,7 @@ TARGETS = [
     "import reportbridge",
     "from reportbridge import Reports",
     "import reportbridge_sailpoint.plugin",
+    "from reportbridge.transport import HttpClient",  # what the first HTTP client loads
     "import sailpoint.v3",
 ]
 
@@ -28,18 +33,31 @@ def measure(statement: str) -> float:
         "import time; t = time.perf_counter(); "
         f"{statement}; print((time.perf_counter() - t) * 1000)"
     )
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=ENV
+    )
     return float(proc.stdout.strip())
+
+
+ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=15)
+    parser.add_argument(
+        "--src", help="import reportbridge from this folder instead (an older checkout's core/src)"
+    )
     args = parser.parse_args()
+    if args.src:
+        ENV["PYTHONPATH"] = os.pathsep.join(filter(None, [args.src, ENV.get("PYTHONPATH")]))
+    src = f" --src {args.src}" if args.src else ""
+    print(f"command: uv run python benchmarks/import_time.py --repeat {args.repeat}{src}")
     rows = []
     base = None
     for statement in TARGETS:
         try:
+            measure(statement)  # writes the bytecode caches; not counted
             runs = [measure(statement) for _ in range(args.repeat)]
         except (subprocess.CalledProcessError, ValueError) as exc:
             emit({"statement": statement, "error": str(exc)[:200]})

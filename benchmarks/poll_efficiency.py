@@ -42,7 +42,13 @@ def simulate(policy: PollPolicy, duration: float) -> tuple[float, int]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--trials", type=int, default=2000)
+    parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
+    print(
+        "command: uv run python benchmarks/poll_efficiency.py "
+        f"--trials {args.trials} --seed {args.seed}"
+    )
+    random.seed(args.seed)  # the policy's jitter draws from the module-level generator
     rows = []
     for name, policy in POLICIES.items():
         for d in DURATIONS:

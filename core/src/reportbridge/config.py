@@ -33,7 +33,7 @@ import attrs
 
 from reportbridge.errors import ConfigurationError, accepted
 from reportbridge.polling import PollPolicy
-from reportbridge.transport.http import TransportOptions
+from reportbridge.transport.options import TransportOptions
 from reportbridge.transport.ratelimit import RateLimit
 from reportbridge.transport.retry import RetryPolicy
 

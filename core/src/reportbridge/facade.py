@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -170,7 +170,31 @@ class Reports:
     def poll(self, job: JobLike) -> ReportJob:
         """Ask the vendor once where the job stands; statuses never move backwards."""
         current = self.job(job)
-        seen = self.session(current.profile).refresh(current)
+        return self._observed(current, self.session(current.profile).refresh(current))
+
+    def poll_many(self, profile: str, jobs: Sequence[JobLike]) -> dict[str, ReportJob] | None:
+        """Ask where many jobs of ``profile`` stand, in as few requests as the vendor allows.
+
+        Returns the updated jobs the vendor answered for, by job id (poll the others one
+        by one), or None when the provider has no such request.
+        """
+        current = {j.job_id: j for j in map(self.job, jobs)}
+        wrong = sorted({j.profile for j in current.values()} - {profile})
+        if wrong:
+            raise ValidationError(
+                f"poll_many for profile {profile!r} was given jobs of {', '.join(wrong)}",
+                field="jobs",
+            )
+        seen = self.session(profile).refresh_many(list(current.values()))
+        if seen is None:
+            return None
+        return {
+            job_id: self._observed(current[job_id], job)
+            for job_id, job in seen.items()
+            if job_id in current
+        }
+
+    def _observed(self, current: ReportJob, seen: ReportJob) -> ReportJob:
         updated = current.observe(seen)
         self._track(updated)
         if updated.status is not current.status:

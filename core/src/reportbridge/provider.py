@@ -8,11 +8,11 @@ A plugin registers one :class:`Provider` per vendor through the
 from __future__ import annotations
 
 import abc
-from collections.abc import Callable, Iterator, Mapping
+import functools
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import attrs
-import cattrs
 
 from reportbridge.errors import (
     ConfigurationError,
@@ -22,12 +22,15 @@ from reportbridge.errors import (
 )
 from reportbridge.model import Capabilities, ReportJob
 from reportbridge.params import resolve_report_type, validate_params
-from reportbridge.transport.http import HttpClient, HttpResponse, TransportOptions
+from reportbridge.transport.options import TransportOptions
 from reportbridge.transport.ratelimit import RateLimit
 
 if TYPE_CHECKING:
+    import cattrs
+
     from reportbridge.testing.server import Simulator
     from reportbridge.transport.auth import TokenSource
+    from reportbridge.transport.http import HttpClient, HttpResponse
 
 
 @attrs.frozen
@@ -52,6 +55,8 @@ class ProfileContext:
         ``rate_limit_key`` shares one limiter among every client with the same key and
         limit (for vendors that count requests per credential, not per connection).
         """
+        from reportbridge.transport.http import HttpClient  # urllib3 and ssl load here
+
         options = self.transport
         if options.rate_limit is None and default_rate_limit is not None:
             options = attrs.evolve(options, rate_limit=default_rate_limit)
@@ -162,6 +167,16 @@ class ProviderSession(abc.ABC):
     def open_file(self, job: ReportJob, format: str) -> FileStream:
         """Open the file of a finished job for streaming."""
 
+    def refresh_many(self, jobs: Sequence[ReportJob]) -> Mapping[str, ReportJob] | None:
+        """Where the vendor answers for many jobs in one request (a listing or search),
+        what it says of each of ``jobs`` it answered for, by job id, as :meth:`refresh`
+        would return it. Jobs missing from the answer are polled one by one.
+
+        The default, None, means the vendor has no such request: every job is polled on
+        its own. ``run_many`` uses this to keep status requests from growing with jobs.
+        """
+        return None
+
     def list_jobs(
         self, filters: Mapping[str, Any], *, limit: int | None = None
     ) -> Iterator[ReportJob]:
@@ -207,7 +222,11 @@ class Provider(abc.ABC):
         return []
 
 
-_settings_converter = cattrs.Converter(forbid_extra_keys=True)
+@functools.cache
+def _settings_converter() -> cattrs.Converter:
+    import cattrs  # loaded when a profile is first read, not by `import reportbridge`
+
+    return cattrs.Converter(forbid_extra_keys=True)
 
 
 def setting_names(settings_type: type) -> list[str]:
@@ -233,8 +252,10 @@ def structure_settings(
             f"{', '.join(missing)}",
             provider=provider,
         )
+    import cattrs
+
     try:
-        return _settings_converter.structure(dict(raw), settings_type)
+        return _settings_converter().structure(dict(raw), settings_type)
     except cattrs.BaseValidationError as exc:
         problems = "; ".join(_describe(e) for e in cattrs.transform_error(exc))
         raise ConfigurationError(

@@ -11,14 +11,17 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
+import functools
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
-import cattrs
 
 from reportbridge.errors import ValidationError
 from reportbridge.model import ReportJob
+
+if TYPE_CHECKING:
+    import cattrs
 
 PREFIX = "rb1."
 
@@ -46,9 +49,15 @@ class JobRef:
         )
 
 
-_converter = cattrs.Converter(forbid_extra_keys=True)
-_converter.register_unstructure_hook(dt.datetime, lambda d: d.isoformat())
-_converter.register_structure_hook(dt.datetime, lambda v, _: dt.datetime.fromisoformat(v))
+@functools.cache
+def _converter() -> cattrs.Converter:
+    import cattrs  # loaded with the first reference, not by `import reportbridge`
+
+    converter = cattrs.Converter(forbid_extra_keys=True)
+    converter.register_unstructure_hook(dt.datetime, lambda d: d.isoformat())
+    converter.register_structure_hook(dt.datetime, lambda v, _: dt.datetime.fromisoformat(v))
+    return converter
+
 
 _SHORT = {
     "provider": "p",
@@ -75,7 +84,7 @@ def encode_ref(job: ReportJob | JobRef) -> str:
             extra=dict(job.extra),
         )
     )
-    raw: dict[str, Any] = _converter.unstructure(ref)
+    raw: dict[str, Any] = _converter().unstructure(ref)
     short = {_SHORT[k]: v for k, v in raw.items() if v not in (None, {})}
     data = json.dumps(short, separators=(",", ":"), sort_keys=True).encode()
     return PREFIX + base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
@@ -104,8 +113,10 @@ def decode_ref(ref: str) -> JobRef:
         raise ValidationError(
             f"{what} holds unexpected fields; accepted keys: {sorted(_LONG)}", field="ref"
         )
+    import cattrs
+
     try:
-        parsed = _converter.structure({_LONG[k]: v for k, v in short.items()}, JobRef)
+        parsed = _converter().structure({_LONG[k]: v for k, v in short.items()}, JobRef)
     except (cattrs.BaseValidationError, ValueError, TypeError, KeyError) as exc:
         raise ValidationError(
             f"{what} is incomplete or has wrong field types ({type(exc).__name__}); it needs "

@@ -17,7 +17,6 @@ from collections.abc import Callable, Collection, Iterator, Mapping
 from typing import Any
 from urllib.parse import urlencode, urljoin, urlsplit
 
-import attrs
 import urllib3
 from urllib3.exceptions import (
     ConnectTimeoutError,
@@ -28,7 +27,6 @@ from urllib3.exceptions import (
     SSLError,
 )
 
-from reportbridge._version import __version__
 from reportbridge.errors import (
     ProviderProtocolError,
     SubmissionUncertainError,
@@ -36,8 +34,9 @@ from reportbridge.errors import (
 )
 from reportbridge.logging import get_logger, redact_text
 from reportbridge.transport.auth import NoAuth, TokenSource
-from reportbridge.transport.ratelimit import RateLimit, RateLimiter, shared_limiter
-from reportbridge.transport.retry import RetryPolicy, parse_retry_after
+from reportbridge.transport.options import TransportOptions
+from reportbridge.transport.ratelimit import RateLimiter, shared_limiter
+from reportbridge.transport.retry import parse_retry_after
 from reportbridge.transport.tls import check_url_allowed, make_ssl_context, origin_of
 
 log = get_logger("reportbridge.http")
@@ -46,20 +45,6 @@ IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRAC
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
 MAX_REFRESHES = 2  # a token revoked again while a refreshed one was in flight
 _CREDENTIAL_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie"})
-
-
-@attrs.frozen
-class TransportOptions:
-    """Per-profile transport settings (the ``[profiles.NAME.transport]`` table)."""
-
-    connect_timeout: float = 10.0
-    read_timeout: float = 60.0
-    retry: RetryPolicy = attrs.field(factory=RetryPolicy)
-    ca_bundle: str | None = None
-    pool_maxsize: int = 10
-    max_redirects: int = 5
-    rate_limit: RateLimit | None = None
-    user_agent: str = f"reportbridge/{__version__}"
 
 
 class HttpResponse:
@@ -280,6 +265,9 @@ class HttpClient:
                     f"{what}: {urlsplit(url).netloc} failed {attempt} times ({type(exc).__name__})",
                     provider=self.provider,
                 ) from None
+            finally:
+                if same and self.limiter is not None:
+                    self.limiter.settle()  # the vendor counted it before its answer came
             resp = HttpResponse(raw, url, self.provider)
             log.debug(
                 "http",

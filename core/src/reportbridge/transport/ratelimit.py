@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import collections
+import contextlib
 import re
 import threading
 import time
@@ -59,7 +60,13 @@ UNLIMITED = RateLimit(0, 1.0)
 
 
 class RateLimiter:
-    """A sliding-window limiter: blocks until a request may go out."""
+    """A sliding-window limiter: blocks until a request may go out.
+
+    A request is counted from when it is sent; once its answer arrives (:meth:`settle`)
+    it is counted from then instead. The vendor counted it somewhere in between, so the
+    window the client keeps is never shorter than the one the vendor sees, however
+    uneven the network and thread scheduling are: no 429 when the limits match.
+    """
 
     def __init__(
         self,
@@ -73,6 +80,9 @@ class RateLimiter:
         self._sleep = sleep
         self._sent: collections.deque[float] = collections.deque()
         self._lock = threading.Lock()
+        # when this thread's requests in flight were counted: a stack, since a request may
+        # fetch a token (another request) between its slot and its sending
+        self._mine = threading.local()
 
     def acquire(self) -> float:
         """Wait for a slot; returns the seconds waited."""
@@ -84,11 +94,28 @@ class RateLimiter:
                     self._sent.popleft()
                 if len(self._sent) < self.limit.requests:
                     self._sent.append(now)
+                    stack = self._mine.__dict__.setdefault("stack", [])
+                    stack.append(now)
+                    del stack[:-8]  # slots taken by requests that were never sent
                     return waited
                 delay = self.limit.per_seconds - (now - self._sent[0])
             delay = max(delay, 0.001)
             self._sleep(delay)
             waited += delay
+
+    def settle(self) -> None:
+        """This thread's request was answered: count it from now, not from when it left."""
+        stack = self._mine.__dict__.get("stack")
+        if not stack:
+            return
+        sent_at = stack.pop()
+        with self._lock:
+            now = self._clock()
+            if now <= sent_at:
+                return
+            with contextlib.suppress(ValueError):  # gone already: penalised, or aged out
+                self._sent.remove(sent_at)
+                self._sent.append(now)  # the latest entry: the deque stays in time order
 
     def penalise(self, seconds: float) -> None:
         """After a 429, hold everyone back: the window is treated as full for ``seconds``."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import heapq
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -18,11 +18,12 @@ from reportbridge import (
     ValidationError,
 )
 from reportbridge.errors import ProviderProtocolError, UnsupportedOperationError, accepted
+from reportbridge.model import parse_timestamp
 from reportbridge.provider import FileStream, ProfileContext, Provider, ProviderSession
 from reportbridge.transport import HttpClient, HttpResponse, OAuth2ClientCredentials
 from reportbridge_explore.files import FileFetcher
 from reportbridge_explore.params import REPORT_TYPES
-from reportbridge_explore.responses import to_job, vendor_error
+from reportbridge_explore.responses import job_object, to_job, vendor_error
 from reportbridge_explore.settings import ExploreSettings
 from reportbridge_explore.status import PROVIDER, REDIRECT_STATUS
 
@@ -231,8 +232,44 @@ class ExploreSession(ProviderSession):
             )
         return names
 
+    def refresh_many(self, jobs: Sequence[ReportJob]) -> dict[str, ReportJob]:
+        """One listing per report type answers for every job of that type, newest first."""
+        found: dict[str, ReportJob] = {}
+        by_type: dict[str, dict[str, ReportJob]] = {}
+        for job in jobs:
+            by_type.setdefault(job.report_type, {})[job.job_id] = job
+        for report_type, wanted in by_type.items():
+            oldest = min((j.created_at for j in wanted.values() if j.created_at), default=None)
+            size = min(1000, max(self.settings.list_page_size, len(wanted)))
+            most = len(wanted) // size + 2  # pages to read when creation times are unknown
+            for item, page, url in self._items(report_type, size):
+                body = job_object(item, "list jobs")  # others' jobs are only looked at
+                job = wanted.pop(str(body["id"]), None)
+                if job is not None:
+                    found[job.job_id] = self._listed(job, report_type, item, url)
+                created = parse_timestamp(body.get("created_at"))
+                older = oldest is not None and created is not None and created < oldest
+                if not wanted or older or (oldest is None and page > most):
+                    break
+        return found
+
+    def _listed(self, job: ReportJob, report_type: str, item: Any, url: str) -> ReportJob:
+        """A listed job as :meth:`refresh` would give it (the files link kept likewise)."""
+        listed = to_job(item, profile=self.profile, report_type=report_type, what="poll")
+        extra = dict(job.extra)
+        href = _link(item, "files")
+        if listed.status is ReportStatus.SUCCEEDED and href:
+            files = urljoin(url, href)
+            if self.http.same_origin(files) and files != self.files.default_url(job):
+                extra["files"] = files
+        return attrs.evolve(listed, extra={**extra, **listed.extra})
+
     def _listing(self, report_type: str) -> Iterator[ReportJob]:
-        size = self.settings.list_page_size
+        for item, _page, _url in self._items(report_type, self.settings.list_page_size):
+            yield to_job(item, profile=self.profile, report_type=report_type, what="list jobs")
+
+    def _items(self, report_type: str, size: int) -> Iterator[tuple[Any, int, str]]:
+        """Raw jobs of one type, newest first, with their page's number and URL."""
         page = 1
         url: str | None = self.http.url(self._jobs(report_type), {"page": 1, "per_page": size})
         while url:
@@ -242,7 +279,7 @@ class ExploreSession(ProviderSession):
             body = resp.json(what="list jobs")
             items = _embedded_jobs(body)
             for item in items:
-                yield to_job(item, profile=self.profile, report_type=report_type, what="list jobs")
+                yield item, page, resp.url
             url = None
             href = _link(body, "next")
             total = body.get("total") if isinstance(body, Mapping) else None

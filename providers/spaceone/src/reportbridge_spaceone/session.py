@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -69,6 +69,30 @@ class SpaceoneSession(ProviderSession):
             extra=job.extra,
         )
         return attrs.evolve(seen, warnings=job.warnings)
+
+    def refresh_many(self, jobs: Sequence[ReportJob]) -> dict[str, ReportJob]:
+        """One search (``report_id`` in the ids, a page at a time) answers for them all."""
+        wanted = {job.job_id: job for job in jobs}
+        ids = list(wanted)
+        size = max(1, self.settings.list_page_size)
+        found: dict[str, ReportJob] = {}
+        for start in range(0, len(ids), size):
+            chunk = ids[start : start + size]
+            condition = {"k": "report_id", "v": chunk, "o": "in"}
+            for info in pages(self.api.search, [condition], page_size=size, limit=len(chunk)):
+                job = wanted.get(str(info.get("report_id")))
+                if job is None:
+                    continue
+                seen = to_job(
+                    info,
+                    profile=self.profile,
+                    what="get report",
+                    report_type=job.report_type,
+                    params=job.params or None,
+                    extra=job.extra,
+                )
+                found[job.job_id] = attrs.evolve(seen, warnings=job.warnings)
+        return found
 
     def open_file(self, job: ReportJob, format: str) -> FileStream:
         return self.files.open(job, format)

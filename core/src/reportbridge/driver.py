@@ -1,0 +1,440 @@
+"""The engine of ``run_many``: many jobs driven by a few threads.
+
+A job waiting for its next poll is an entry in a timer heap, not a sleeping thread:
+each profile has a small worker pool for the requests themselves (submit, poll, list,
+fetch), and the caller's thread runs the timers and yields outcomes. Polling follows
+``Reports.wait`` (first poll at once, then the profile's policy, transient failures
+ridden out, the same timeout), with two batch-level changes:
+
+- where the provider answers for many jobs in one request
+  (:meth:`~reportbridge.provider.ProviderSession.refresh_many`), one such request per
+  profile every ``polling.initial`` seconds replaces the polls of every waiting job;
+- the batch ends with its last job: once only ``TAIL_SHARE`` of a profile's jobs are
+  left, those are polled at least every ``TAIL_FRACTION`` of their age (never faster
+  than ``polling.initial``, never against a vendor's hint). It costs few requests,
+  because few jobs are left, and ends the batch close to when its last job ends.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import heapq
+import itertools
+import queue
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from reportbridge.batch import JobEvent, JobOutcome, JobRequest
+from reportbridge.errors import (
+    JobTimeoutError,
+    ProviderProtocolError,
+    RateLimitedError,
+    ReportBridgeError,
+    ServiceError,
+    TransportError,
+    UnknownStatusError,
+)
+from reportbridge.logging import get_logger
+from reportbridge.model import FetchedFile, ReportJob
+from reportbridge.polling import PollPolicy
+
+if TYPE_CHECKING:
+    from reportbridge.facade import Reports
+
+log = get_logger("reportbridge.batch")
+_TRANSIENT = (TransportError, ServiceError, RateLimitedError, ProviderProtocolError)
+#: worker threads per profile; a waiting job holds none
+THREADS_PER_PROFILE = 8
+#: the tail of a profile's batch: this share of its jobs left, or fewer
+TAIL_SHARE = 0.25
+#: in the tail, poll at least this often, as a share of the job's age
+TAIL_FRACTION = 0.05
+#: listings in a row that must miss a job before it is polled on its own
+MISSES_BEFORE_POLL = 3
+#: longest wait of the scheduler between looks at the stop signal
+_TICK = 0.25
+
+
+class _Run:
+    """One request on its way: its job, poll count, failures and deadline."""
+
+    def __init__(self, request: JobRequest) -> None:
+        self.request = request
+        self.profile = request.profile
+        self.job: ReportJob | None = None
+        self.polls = 0
+        self.errors = 0
+        self.hint: float | None = None
+        self.waiting_since = 0.0
+        self.deadline: float | None = None
+        self.misses = 0
+
+
+class _Profile:
+    """A profile's share of the batch: its queue, workers, listing state and tail."""
+
+    def __init__(self, name: str, limit: int) -> None:
+        self.name = name
+        self.limit = limit
+        self.queued: list[_Run] = []
+        self.active = 0
+        self.total = 0
+        self.left = 0
+        self.pool = cf.ThreadPoolExecutor(
+            min(limit, THREADS_PER_PROFILE), thread_name_prefix=f"rb-{name}"
+        )
+        self.lists: bool | None = None  # None until the provider's answer is known
+        # runs waiting on the profile's listings (two requests may share one vendor job)
+        self.listed: dict[int, _Run] = {}
+        self.listing = False
+        self.asked: set[int] = set()  # the runs the listing in flight asks about
+        self.next_listing = 0.0
+        self.list_errors = 0
+
+    @property
+    def in_tail(self) -> bool:
+        return self.left <= TAIL_SHARE * self.total
+
+
+class BatchDriver:
+    """Drive ``requests`` to completion; iterate for outcomes as they complete."""
+
+    def __init__(
+        self,
+        reports: Reports,
+        requests: Iterable[JobRequest],
+        *,
+        dest_dir: Path | str | Callable[[JobRequest], Path] | None,
+        timeout: float | None,
+        emit: Callable[[JobEvent], None],
+        stop: threading.Event,
+        max_poll_errors: int = 5,
+    ) -> None:
+        self.reports = reports
+        self.dest_dir = dest_dir
+        self.timeout = timeout
+        self.emit = emit
+        self.stop = stop
+        self.max_poll_errors = max_poll_errors
+        self.profiles: dict[str, _Profile] = {}
+        self._runs: list[_Run] = []
+        for request in requests:
+            reports.profile(request.profile)  # unknown profile: fail fast, before any work
+            self._runs.append(_Run(request))
+        for run in self._runs:
+            profile = self.profiles.get(run.profile)
+            if profile is None:
+                profile = self.profiles[run.profile] = _Profile(run.profile, self._limit(run))
+            profile.queued.append(run)
+            profile.total += 1
+            profile.left += 1
+        self._done: queue.Queue[tuple[_Run | _Profile, str, Any, BaseException | None]] = (
+            queue.Queue()
+        )
+        self._timers: list[tuple[float, int, _Run]] = []
+        self._order = itertools.count()
+
+    def _limit(self, run: _Run) -> int:
+        prof = self.reports.profile(run.profile)
+        most = self.reports.max_active_jobs(run.profile)
+        return max(1, min(prof.concurrency, most or prof.concurrency))
+
+    # -- the loop --------------------------------------------------------------------------
+    def __iter__(self) -> Iterator[JobOutcome]:
+        finished = 0
+        try:
+            if self.stop.is_set():
+                raise KeyboardInterrupt
+            for profile in self.profiles.values():
+                self._start_queued(profile)
+            while finished < len(self._runs):
+                if self.stop.is_set():
+                    raise KeyboardInterrupt
+                self._fire_due()
+                try:
+                    item = self._done.get(timeout=self._sleep_for())
+                except queue.Empty:
+                    continue
+                for outcome in self._handle(*item):
+                    finished += 1
+                    yield outcome
+        finally:
+            if finished < len(self._runs):
+                self.stop.set()  # the caller stopped iterating (or was interrupted)
+            for profile in self.profiles.values():
+                profile.pool.shutdown(wait=True, cancel_futures=True)
+
+    def _sleep_for(self) -> float:
+        now = time.monotonic()
+        wake = [self._timers[0][0]] if self._timers else []
+        wake += [p.next_listing for p in self.profiles.values() if p.listed and not p.listing]
+        return min([_TICK] + [max(0.0, w - now) for w in wake])
+
+    def _fire_due(self) -> None:
+        now = time.monotonic()
+        while self._timers and self._timers[0][0] <= now:
+            run = heapq.heappop(self._timers)[2]
+            self._submit(self.profiles[run.profile], run, "poll", self._poll, run)
+        for profile in self.profiles.values():
+            if profile.listed and not profile.listing and profile.next_listing <= now:
+                profile.listing = True
+                jobs = {r.job.job_id: r.job for r in profile.listed.values() if r.job}
+                profile.asked = set(profile.listed)
+                self._submit(
+                    profile,
+                    profile,
+                    "list",
+                    self.reports.poll_many,
+                    profile.name,
+                    list(jobs.values()),
+                )
+
+    def _submit(
+        self, profile: _Profile, subject: _Run | _Profile, kind: str, fn: Any, *args: Any
+    ) -> None:
+        def task() -> None:
+            try:
+                value, error = fn(*args), None
+            except BaseException as exc:  # reported to the loop, which decides
+                value, error = None, exc
+            self._done.put((subject, kind, value, error))
+
+        profile.pool.submit(task)
+
+    def _start_queued(self, profile: _Profile) -> None:
+        while profile.queued and profile.active < profile.limit:
+            run = profile.queued.pop(0)
+            profile.active += 1
+            self._submit(profile, run, "start", self._begin, run)
+
+    # -- what the workers do ---------------------------------------------------------------
+    def _begin(self, run: _Run) -> ReportJob:
+        if self.stop.is_set():
+            raise KeyboardInterrupt  # stopped while this request waited for a worker
+        req = run.request
+        if req.ref:
+            job = self.reports.job(req.ref)
+            self.emit(JobEvent("resumed", req, job))
+            return job
+        self.emit(JobEvent("submitting", req))
+        job = self.reports.run(req.profile, req.report_type, **req.params)
+        self.emit(JobEvent("submitted", req, job))
+        return job
+
+    def _poll(self, run: _Run) -> ReportJob:
+        assert run.job is not None
+        return self.reports.poll(run.job)
+
+    def _fetch(self, run: _Run, job: ReportJob) -> tuple[FetchedFile, ...]:
+        req = run.request
+        if self.dest_dir is None or not job.is_fetchable:
+            return ()
+        folder = self.dest_dir(req) if callable(self.dest_dir) else Path(self.dest_dir)
+
+        def progress(done: int, total: int | None) -> None:
+            self.emit(JobEvent("progress", req, job, bytes_done=done, bytes_total=total))
+
+        files = []
+        for fmt in req.formats or (None,):
+            fetched = self.reports.fetch(job, folder, format=fmt, on_progress=progress)
+            files.append(fetched)
+            self.emit(JobEvent("fetched", req, job, file=fetched))
+        return tuple(files)
+
+    # -- what the loop does with their answers ---------------------------------------------
+    def _handle(
+        self, subject: _Run | _Profile, kind: str, value: Any, error: BaseException | None
+    ) -> list[JobOutcome]:
+        if isinstance(subject, _Profile):
+            return self._listing_done(subject, value, error)
+        run = subject
+        if error is not None and not isinstance(error, ReportBridgeError):
+            raise error  # not a vendor's or a user's error: a bug or an interrupt
+        if kind == "start":
+            if error is not None:
+                return [self._end(run, None, error)]
+            run.job = value
+            run.waiting_since = time.monotonic()
+            if self.timeout is not None:
+                run.deadline = run.waiting_since + self.timeout
+            self._wait(run)
+            return []
+        if kind == "poll":
+            return self._polled(run, value, error)
+        assert error is None or isinstance(error, ReportBridgeError)
+        return [self._end(run, run.job, error, value or ())]  # fetch
+
+    def _polled(
+        self, run: _Run, job: ReportJob | None, error: BaseException | None
+    ) -> list[JobOutcome]:
+        run.polls += 1
+        if error is not None:
+            assert isinstance(error, ReportBridgeError)
+            if not isinstance(error, _TRANSIENT) or isinstance(error, UnknownStatusError):
+                return [self._end(run, run.job, error)]
+            if run.errors >= self.max_poll_errors:
+                return [self._end(run, run.job, error)]
+            run.errors += 1
+            run.hint = getattr(error, "retry_after", None)
+            log.warning(
+                "poll failed; trying again",
+                profile=run.profile,
+                job_id=run.job.job_id if run.job else None,
+                error=f"{type(error).__name__}: {error}",
+                failures_in_a_row=run.errors,
+            )
+            return self._schedule(run)
+        assert job is not None
+        run.job, run.errors, run.hint = job, 0, job.poll_after
+        return self._observed(run)
+
+    def _observed(self, run: _Run) -> list[JobOutcome]:
+        assert run.job is not None
+        self.emit(JobEvent("status", run.request, run.job))
+        if run.job.is_terminal:
+            return self._finish_waiting(run)
+        return self._schedule(run)
+
+    def _wait(self, run: _Run) -> None:
+        """Start waiting: on the profile's listings where it has them, else poll at once."""
+        profile = self.profiles[run.profile]
+        if profile.lists is not False and run.job is not None:
+            run.misses = 0
+            profile.listed[id(run)] = run
+            soon = time.monotonic() + self._policy(run.profile).initial
+            profile.next_listing = min(profile.next_listing, soon)  # seen within `initial`
+            return
+        self._submit(profile, run, "poll", self._poll, run)
+
+    def _schedule(self, run: _Run) -> list[JobOutcome]:
+        """The next poll, as ``Reports.wait`` would time it (or the timeout)."""
+        now = time.monotonic()
+        policy = self._policy(run.profile)
+        delay = policy.delay(max(1, run.polls), run.hint)
+        profile = self.profiles[run.profile]
+        if profile.in_tail and run.hint is None:
+            delay = min(delay, max(policy.initial, TAIL_FRACTION * (now - run.waiting_since)))
+        if run.deadline is not None:
+            left = run.deadline - now
+            if left <= 0:
+                return [self._end(run, run.job, self._timeout_error(run))]
+            delay = min(delay, left)
+        heapq.heappush(self._timers, (now + delay, next(self._order), run))
+        return []
+
+    def _finish_waiting(self, run: _Run) -> list[JobOutcome]:
+        assert run.job is not None
+        if self.dest_dir is not None and run.job.is_fetchable:
+            self._submit(self.profiles[run.profile], run, "fetch", self._fetch, run, run.job)
+            return []
+        return [self._end(run, run.job, None)]
+
+    def _listing_done(
+        self, profile: _Profile, seen: dict[str, ReportJob] | None, error: BaseException | None
+    ) -> list[JobOutcome]:
+        profile.listing = False
+        if error is not None and not isinstance(error, ReportBridgeError):
+            raise error
+        if error is not None:
+            profile.list_errors += 1
+            log.warning(
+                "listing jobs failed",
+                profile=profile.name,
+                error=f"{type(error).__name__}: {error}",
+                failures_in_a_row=profile.list_errors,
+            )
+            if profile.list_errors < self.max_poll_errors:
+                profile.next_listing = time.monotonic() + self._policy(profile.name).initial
+                return []
+            seen = None  # give up listing: every job is polled on its own from now on
+        if seen is None:
+            profile.lists = False
+            waiting, profile.listed = list(profile.listed.values()), {}
+            for run in waiting:
+                self._wait(run)
+            return []
+        profile.lists, profile.list_errors = True, 0
+        outcomes: list[JobOutcome] = []
+        now = time.monotonic()
+        for key, run in list(profile.listed.items()):
+            if key not in profile.asked or run.job is None:
+                continue  # it started waiting after this listing was sent
+            job = seen.get(run.job.job_id)
+            if job is None:
+                run.misses += 1
+                if run.misses >= MISSES_BEFORE_POLL:  # not in the listing: ask for it alone
+                    del profile.listed[key]
+                    self._submit(profile, run, "poll", self._poll, run)
+                continue
+            run.job, run.misses, run.polls = job, 0, run.polls + 1
+            self.emit(JobEvent("status", run.request, job))
+            if job.is_terminal:
+                del profile.listed[key]
+                outcomes += self._finish_waiting(run)
+            elif run.deadline is not None and now >= run.deadline:
+                del profile.listed[key]
+                outcomes.append(self._end(run, job, self._timeout_error(run)))
+        profile.next_listing = now + self._listing_interval(profile, now)
+        return outcomes
+
+    def _listing_interval(self, profile: _Profile, now: float) -> float:
+        """As many requests as polling one job on the policy, spread over every job the
+        listing answers for; in the tail, the tail's pace; never past a deadline."""
+        runs = list(profile.listed.values())
+        if not runs:
+            return 0.0
+        policy = self._policy(profile.name)
+        interval = min(policy.delay(max(1, r.polls)) for r in runs) / len(runs)
+        if profile.in_tail:
+            oldest = now - min(r.waiting_since for r in runs)
+            interval = min(interval, TAIL_FRACTION * oldest)
+        interval = max(policy.initial, interval)
+        deadlines = [r.deadline - now for r in runs if r.deadline is not None]
+        return max(0.0, min([interval, *deadlines]))
+
+    def _end(
+        self,
+        run: _Run,
+        job: ReportJob | None,
+        error: BaseException | None,
+        files: tuple[FetchedFile, ...] = (),
+    ) -> JobOutcome:
+        profile = self.profiles[run.profile]
+        profile.active -= 1
+        profile.left -= 1
+        self._start_queued(profile)
+        if profile.in_tail:
+            self._pull_tail_forward(profile)
+        if error is None:
+            return JobOutcome(run.request, job, files)
+        assert isinstance(error, ReportBridgeError)
+        return JobOutcome(run.request, getattr(error, "job", None) or job, (), error)
+
+    def _pull_tail_forward(self, profile: _Profile) -> None:
+        """Timers of a profile that entered its tail move up to the tail's pace."""
+        now = time.monotonic()
+        initial = self._policy(profile.name).initial
+        changed = False
+        for n, (due, seq, run) in enumerate(self._timers):
+            if run.profile == profile.name and run.hint is None:
+                soon = now + max(initial, TAIL_FRACTION * (now - run.waiting_since))
+                if soon < due:
+                    self._timers[n] = (soon, seq, run)
+                    changed = True
+        if changed:
+            heapq.heapify(self._timers)
+
+    def _timeout_error(self, run: _Run) -> JobTimeoutError:
+        job = run.job
+        assert job is not None
+        return JobTimeoutError(
+            f"job {job.job_id} on profile {job.profile!r} is still {job.status.value} after "
+            f"{self.timeout:g} s; resume with its reference",
+            job,
+        )
+
+    def _policy(self, profile: str) -> PollPolicy:
+        return self.reports.profile(profile).polling

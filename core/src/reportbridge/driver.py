@@ -29,12 +29,9 @@ from typing import TYPE_CHECKING, Any
 
 from reportbridge.batch import JobEvent, JobOutcome, JobRequest
 from reportbridge.errors import (
+    TRANSIENT_ERRORS,
     JobTimeoutError,
-    ProviderProtocolError,
-    RateLimitedError,
     ReportBridgeError,
-    ServiceError,
-    TransportError,
     UnknownStatusError,
 )
 from reportbridge.logging import get_logger
@@ -45,7 +42,7 @@ if TYPE_CHECKING:
     from reportbridge.facade import Reports
 
 log = get_logger("reportbridge.batch")
-_TRANSIENT = (TransportError, ServiceError, RateLimitedError, ProviderProtocolError)
+_TRANSIENT = TRANSIENT_ERRORS
 #: worker threads per profile; a waiting job holds none
 THREADS_PER_PROFILE = 8
 #: the tail of a profile's batch: this share of its jobs left, or fewer

@@ -151,6 +151,15 @@ class JobTimeoutError(ReportBridgeError):
         self.job = job
 
 
+#: errors a later poll may not meet again (an unknown status is excluded where it is caught)
+TRANSIENT_ERRORS: tuple[type[ReportBridgeError], ...] = (
+    TransportError,
+    ServiceError,
+    RateLimitedError,
+    ProviderProtocolError,
+)
+
+
 def error_for_status(
     status: int,
     message: str,

@@ -13,12 +13,11 @@ import attrs
 from reportbridge.config import Profile, load_config, parse_profile
 from reportbridge.download import safe_filename, write_stream
 from reportbridge.errors import (
+    TRANSIENT_ERRORS,
     ConfigurationError,
     JobTimeoutError,
     NotFoundError,
-    ProviderProtocolError,
     QuotaExceededError,
-    RateLimitedError,
     ReportBridgeError,
     ServiceError,
     SubmissionUncertainError,
@@ -40,7 +39,7 @@ if TYPE_CHECKING:
     from reportbridge.batch import JobOutcome, JobRequest
 
 log = get_logger("reportbridge.reports")
-_TRANSIENT = (TransportError, ServiceError, RateLimitedError, ProviderProtocolError)
+_TRANSIENT = TRANSIENT_ERRORS
 JobLike = ReportJob | str
 
 

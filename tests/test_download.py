@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from reportbridge import DownloadError, Reports
+from reportbridge import DownloadError, LocalWriteError, Reports
 from reportbridge.download import filename_from_disposition, safe_filename
 from reportbridge.testing import Fault
 from tests.toy import ToySimulator
@@ -146,3 +146,22 @@ def test_safe_filename_never_escapes(raw: str) -> None:
     assert name not in (".", "..")
     assert not any(ord(c) < 32 or ord(c) == 127 for c in name)
     assert len(name.encode()) <= 200
+
+
+def test_a_disk_that_refuses_the_body_leaves_nothing(
+    toy_reports: Reports, toy_sim: ToySimulator, tmp_path: Any
+) -> None:
+    resource = pytest.importorskip("resource")  # POSIX: a file-size limit stands in for a full disk
+    toy_sim.file_size = 4 * 1024 * 1024
+    job = finished(toy_reports)
+    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (1024 * 1024, hard))  # writes past 1 MiB fail
+    try:
+        with pytest.raises(LocalWriteError) as info:
+            toy_reports.fetch(job, tmp_path, filename="report.csv")
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
+    assert info.value.path == tmp_path / "report.csv"
+    assert "report.csv" in str(info.value) and "nothing was kept" in str(info.value)
+    assert list(tmp_path.iterdir()) == []
+    assert toy_sim.count("GET", "/file$") == 1  # a local failure is not retried

@@ -220,6 +220,31 @@ def test_client_side_quota(
     assert toy_sim.count("POST", "^/jobs$") == before
 
 
+def test_client_side_quota_holds_across_threads(
+    toy_sim: ToySimulator, toy_registry: PluginRegistry, make_reports: Any
+) -> None:
+    toy_sim.job_seconds = 60
+    reports = make_reports({"toy": toy_sim}, registry=toy_registry, max_active_jobs=2)
+    gate = threading.Barrier(6)
+    started: list[str] = []
+    refused: list[BaseException] = []
+
+    def start() -> None:
+        gate.wait()
+        try:
+            started.append(reports.run("toy", "USERS").job_id)
+        except QuotaExceededError as exc:
+            refused.append(exc)
+
+    threads = [threading.Thread(target=start) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert (len(started), len(refused)) == (2, 4)
+    assert toy_sim.count("POST", "^/jobs$") == 2  # the refused ones sent nothing
+
+
 def test_run_many_bounded_per_profile(
     toy_sim: ToySimulator, toy_registry: PluginRegistry, make_reports: Any, tmp_path: Any
 ) -> None:

@@ -65,14 +65,22 @@ def run_many(
     timeout: float | None = None,
     on_event: Callable[[JobEvent], None] | None = None,
     stop: threading.Event | None = None,
+    max_poll_errors: int = 5,
 ) -> Iterator[JobOutcome]:
     """Submit (or resume), wait for and optionally fetch each request.
 
     Each profile runs at most ``min(concurrency, max_active_jobs)`` jobs at once;
     profiles run side by side. Outcomes are yielded as jobs complete. Errors are
-    reported per request in the outcome, never raised. A waiting job holds no thread,
-    and where the provider can answer for many jobs in one request, one such request
-    polls them all (see :mod:`reportbridge.driver`).
+    reported per request in the outcome, never raised; polls ride out up to
+    ``max_poll_errors`` transient failures in a row, as in ``Reports.wait``. A waiting
+    job holds no thread, and where the provider can answer for many jobs in one
+    request, one such request polls them all (see :mod:`reportbridge.driver`).
+
+    ``on_event`` is called from worker threads as well as the caller's: keep it quick
+    and thread-safe. Setting ``stop`` ends the batch (the loop raises KeyboardInterrupt),
+    as does leaving the loop early: no new job is submitted, downloads in progress are
+    abandoned (nothing partial is kept) and jobs already submitted keep running at the
+    vendor; their references were in the ``submitted`` events.
     """
     from reportbridge.driver import BatchDriver
 
@@ -83,6 +91,7 @@ def run_many(
         timeout=timeout,
         emit=on_event or (lambda _e: None),
         stop=stop or threading.Event(),
+        max_poll_errors=max_poll_errors,
     )
 
 

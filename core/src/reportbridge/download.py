@@ -10,11 +10,11 @@ import re
 import tempfile
 import threading
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from reportbridge.errors import DownloadError, TransportError, ValidationError
+from reportbridge.errors import DownloadError, LocalWriteError, TransportError, ValidationError
 from reportbridge.model import FetchedFile
 from reportbridge.provider import FileStream
 
@@ -102,11 +102,12 @@ def write_stream(
     expected = stream.content_length
     digest = hashlib.sha256()
     size = 0
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{filename[:40]}.", suffix=".part", dir=folder)
+    with _local_disk(target):
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{filename[:40]}.", suffix=".part", dir=folder)
     tmp = Path(tmp_name)
     try:
         with os.fdopen(fd, "wb", buffering=0) as out:
-            with _DiskWriter(out, digest) as disk:
+            with _DiskWriter(out, digest, target) as disk:
                 for chunk in stream.chunks(CHUNK):
                     disk.put(chunk)
                     size += len(chunk)
@@ -118,9 +119,10 @@ def write_stream(
                     f"announced {expected}; nothing was kept",
                     provider=None,
                 )
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, target)
+            with _local_disk(target):
+                os.fsync(out.fileno())
+        with _local_disk(target):
+            os.replace(tmp, target)
         _fsync_dir(folder)
     except TransportError as exc:
         _remove(tmp)
@@ -150,9 +152,10 @@ class _DiskWriter:
     The queue is bounded: memory stays at a few chunks whatever the file size.
     """
 
-    def __init__(self, out: Any, digest: Any, depth: int = 4) -> None:
+    def __init__(self, out: Any, digest: Any, target: Path, depth: int = 4) -> None:
         self._out = out
         self._digest = digest
+        self._target = target
         self._queue: queue.Queue[bytes | None] = queue.Queue(maxsize=depth)
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._run, name="rb-disk-writer", daemon=True)
@@ -163,8 +166,13 @@ class _DiskWriter:
 
     def put(self, chunk: bytes) -> None:
         if self._error is not None:
-            raise self._error
+            self._raise()
         self._queue.put(chunk)
+
+    def _raise(self) -> None:
+        assert self._error is not None
+        with _local_disk(self._target):
+            raise self._error
 
     def _run(self) -> None:
         while (chunk := self._queue.get()) is not None:
@@ -181,7 +189,7 @@ class _DiskWriter:
         self._queue.put(None)
         self._thread.join()
         if self._error is not None and exc[0] is None:
-            raise self._error
+            self._raise()
 
 
 def sha256_of(path: str | os.PathLike[str]) -> str:
@@ -190,6 +198,18 @@ def sha256_of(path: str | os.PathLike[str]) -> str:
         for chunk in iter(lambda: f.read(CHUNK), b""):
             h.update(chunk)
     return h.hexdigest()
+
+
+@contextlib.contextmanager
+def _local_disk(target: Path) -> Iterator[None]:
+    """An OSError of the local disk becomes a typed error naming the file."""
+    try:
+        yield
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise LocalWriteError(
+            f"cannot write {str(target)!r}: {reason}; nothing was kept", path=target
+        ) from exc
 
 
 def _remove(path: Path) -> None:

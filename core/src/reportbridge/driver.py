@@ -232,6 +232,8 @@ class BatchDriver:
         folder = self.dest_dir(req) if callable(self.dest_dir) else Path(self.dest_dir)
 
         def progress(done: int, total: int | None) -> None:
+            if self.stop.is_set():
+                raise KeyboardInterrupt  # a long download ends with the batch; nothing is kept
             self.emit(JobEvent("progress", req, job, bytes_done=done, bytes_total=total))
 
         files = []

@@ -143,6 +143,18 @@ class DownloadError(TransportError):
     """A file download failed or did not match what the server announced; nothing was kept."""
 
 
+class LocalWriteError(ReportBridgeError):
+    """The report file could not be written here (disk full, permissions...); nothing was kept.
+
+    ``path`` is the file that was being written. Not retried: another download would meet
+    the same disk.
+    """
+
+    def __init__(self, message: str, *, path: object, provider: str | None = None) -> None:
+        super().__init__(message, provider=provider)
+        self.path = path
+
+
 class JobTimeoutError(ReportBridgeError):
     """``wait`` reached its timeout before the job finished. ``job`` is the last state seen."""
 
@@ -192,6 +204,7 @@ __all__ = [
     "ConfigurationError",
     "DownloadError",
     "JobTimeoutError",
+    "LocalWriteError",
     "NotFoundError",
     "PermissionDeniedError",
     "ProviderError",

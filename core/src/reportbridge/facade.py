@@ -65,6 +65,7 @@ class Reports:
         self._settings: dict[str, Any] = {}
         self._lock = threading.Lock()
         self._active: dict[str, dict[str, ReportJob]] = {}
+        self._starting: dict[str, int] = {}  # starts in flight, by profile (they hold a slot)
         for profile in self.profiles.values():
             self._check_profile(profile)
 
@@ -155,14 +156,18 @@ class Reports:
         """Start a report; parameters are checked before any request is sent."""
         provider = self.provider_for(profile)
         clean = provider.validate(report_type, params)
-        self._reserve_slot(profile, provider)
-        session = self.session(profile)
-        log.info("submitting", profile=profile, provider=provider.name, report_type=report_type)
-        job = session.submit(report_type, clean)
+        reserved = self._reserve_slot(profile, provider)
+        try:
+            session = self.session(profile)
+            log.info("submitting", profile=profile, provider=provider.name, report_type=report_type)
+            job = session.submit(report_type, clean)
+        except BaseException:
+            self._track(None, reserved=profile if reserved else None)
+            raise
         if job.submitted_at is None:
             job = attrs.evolve(job, submitted_at=utcnow())
         job = attrs.evolve(job, profile=profile, params=job.params or clean)
-        self._track(job)
+        self._track(job, reserved=profile if reserved else None)
         self.registry.hook.job_submitted(job=job)
         return job
 
@@ -385,30 +390,39 @@ class Reports:
             return prof.max_active_jobs
         return self.provider_for(profile).default_max_active_jobs
 
-    def _track(self, job: ReportJob) -> None:
+    def _track(self, job: ReportJob | None, *, reserved: str | None = None) -> None:
+        """Note where a job stands; ``reserved`` frees the slot its start held."""
         with self._lock:
+            if reserved is not None:
+                self._starting[reserved] -= 1
+            if job is None:
+                return
             active = self._active.setdefault(job.profile, {})
             if job.is_terminal:
                 active.pop(job.job_id, None)
             else:
                 active[job.job_id] = job
 
-    def _reserve_slot(self, profile: str, provider: Provider) -> None:
+    def _reserve_slot(self, profile: str, provider: Provider) -> bool:
+        """Hold one of the profile's ``max_active_jobs`` slots for a start (False: no cap).
+
+        Starts in flight count, so threads starting at once cannot pass the cap together.
+        """
         limit = self.max_active_jobs(profile)
         if limit is None:
-            return
-        with self._lock:
-            active = list(self._active.get(profile, {}).values())
-        if len(active) < limit:
-            return
-        for job in active:  # some may have finished unobserved
-            try:
-                self.poll(job)
-            except ReportBridgeError:
-                continue
-        with self._lock:
-            if len(self._active.get(profile, {})) < limit:
-                return
+            return False
+        for look_again in (True, False):
+            with self._lock:
+                active = list(self._active.get(profile, {}).values())
+                if len(active) + self._starting.get(profile, 0) < limit:
+                    self._starting[profile] = self._starting.get(profile, 0) + 1
+                    return True
+            if look_again:
+                for job in active:  # some may have finished unobserved
+                    try:
+                        self.poll(job)
+                    except ReportBridgeError:
+                        continue
         raise QuotaExceededError(
             f"profile {profile!r} already has {limit} unfinished jobs, the most {provider.name} "
             "allows at once; wait for one to finish (or raise max_active_jobs in the profile)",

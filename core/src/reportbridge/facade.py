@@ -293,12 +293,14 @@ class Reports:
         dest_dir: str | os.PathLike[str],
         *,
         format: str | None = None,
-        filename: str | None = None,
+        filename: str | Callable[[str], str] | None = None,
         on_progress: Callable[[int, int | None], None] | None = None,
         download_attempts: int = 3,
     ) -> FetchedFile:
         """Download the job's file into ``dest_dir`` (streamed, hashed, atomic).
 
+        The file is named ``filename``, else as the vendor names it (made safe). A
+        callable ``filename`` is given the vendor's safe name and returns the one to use.
         A download that breaks off is resumed with Range where the vendor allows, else
         started again, up to ``download_attempts`` times; nothing partial is ever kept.
         """
@@ -318,7 +320,11 @@ class Reports:
         for attempt in range(1, download_attempts + 1):
             try:
                 with self.session(current.profile).open_file(current, fmt) as stream:
-                    name = safe_filename(filename or stream.filename, fallback)
+                    if callable(filename):
+                        name = filename(safe_filename(stream.filename, fallback))
+                        name = safe_filename(name, fallback)
+                    else:
+                        name = safe_filename(filename or stream.filename, fallback)
                     fetched = write_stream(
                         stream, dest_dir, name, job_ref=current.ref, on_progress=on_progress
                     )

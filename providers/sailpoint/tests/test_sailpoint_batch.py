@@ -40,11 +40,19 @@ def test_two_requests_sharing_one_task_both_finish_with_the_file(
     assert sim.jobs_created() == 2 and sim.count("POST", r"/run$") == 3
     submitted = {e.request.key: e.job.job_id for e in events if e.kind == "submitted" and e.job}
     assert submitted["a"] == submitted["twin"]
-    served = sim.served_sha256(a.job.job_id, "csv")
-    for outcome in (a, twin):
+    for outcome in outcomes.values():
+        assert outcome.job
         (file,) = outcome.files
+        served = sim.served_sha256(outcome.job.job_id, "csv")
         assert (file.size, file.sha256, sha256_of(file.path)) == (300_000, served, served)
-    # each request got its file; in one folder both wrote the same name, atomically
-    paths = {o.files[0].path for o in (a, twin)}
-    assert len(paths) == (1 if same_folder else 2)
-    assert not [p for p in tmp_path.rglob("*") if p.name.endswith(".part")]
+    # the twins share a file; the other job, which the vendor names alike, has its own
+    paths = {key: o.files[0].path for key, o in outcomes.items()}
+    if same_folder:
+        assert paths["a"] == paths["twin"] != paths["other"]
+    assert (
+        len(set(paths.values())) == len(list(tmp_path.rglob("*.csv"))) == (2 if same_folder else 3)
+    )
+    for outcome in outcomes.values():
+        assert outcome.job
+        own = f"Account Export-{outcome.job.job_id}.csv"
+        assert outcome.files[0].path.name in ("Account Export.csv", own)

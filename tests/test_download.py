@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from reportbridge import DownloadError, LocalWriteError, Reports
-from reportbridge.download import filename_from_disposition, safe_filename
+from reportbridge import DownloadError, LocalWriteError, ReportJob, Reports
+from reportbridge.download import FileNames, filename_from_disposition, safe_filename
 from reportbridge.testing import Fault
 from tests.toy import ToySimulator
 
@@ -165,3 +166,21 @@ def test_a_disk_that_refuses_the_body_leaves_nothing(
     assert "report.csv" in str(info.value) and "nothing was kept" in str(info.value)
     assert list(tmp_path.iterdir()) == []
     assert toy_sim.count("GET", "/file$") == 1  # a local failure is not retried
+
+
+def test_file_names_of_a_batch_never_overwrite_each_other(tmp_path: Any) -> None:
+    def job(job_id: str, profile: str = "p") -> ReportJob:
+        return ReportJob(provider="x", profile=profile, job_id=job_id, report_type="T")
+
+    names = FileNames()
+    claim = functools.partial(names.claim, tmp_path)
+    assert claim("Export.csv", job=job("1"), format="csv") == "Export.csv"
+    assert claim("Export.csv", job=job("1"), format="csv") == "Export.csv"  # a shared job
+    assert claim("Export.csv", job=job("2"), format="csv") == "Export-2.csv"
+    assert claim("Export.csv", job=job("1", "q"), format="csv") == "Export-1.csv"
+    assert claim("Export.csv", job=job("2"), format="csv") == "Export-2.csv"  # stable
+    assert claim("Export.csv", job=job("3"), format=None) == "Export-3.csv"
+    assert names.claim(tmp_path / "b", "Export.csv", job=job("3"), format=None) == "Export.csv"
+    with pytest.raises(LocalWriteError, match=r"pdf file of job 1 would be named 'Export\.csv'"):
+        # the second format of job 1 also named Export.csv: both names are taken
+        claim("Export.csv", job=job("1"), format="pdf")

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from reportbridge.errors import DownloadError, LocalWriteError, TransportError, ValidationError
-from reportbridge.model import FetchedFile
+from reportbridge.model import FetchedFile, ReportJob
 from reportbridge.provider import FileStream
 
 CHUNK = 1 << 20
@@ -190,6 +190,41 @@ class _DiskWriter:
         self._thread.join()
         if self._error is not None and exc[0] is None:
             self._raise()
+
+
+class FileNames:
+    """Names for the files of many downloads into shared folders (``run_many``).
+
+    A file keeps the vendor's name unless another file of the batch has that name in
+    the same folder; then the job id is added, since vendors name every report of a
+    type alike. Two requests sharing one vendor job share its file.
+    """
+
+    def __init__(self) -> None:
+        self._owners: dict[str, tuple[str, str, str]] = {}  # path -> profile, job id, format
+        self._lock = threading.Lock()
+
+    def claim(
+        self, folder: str | os.PathLike[str], proposed: str, *, job: ReportJob, format: str | None
+    ) -> str:
+        owner = (job.profile, job.job_id, format or "")
+        with self._lock:
+            for name in (proposed, _with_job_id(proposed, job.job_id)):
+                key = os.path.normcase(os.path.abspath(Path(folder, name)))
+                if self._owners.setdefault(key, owner) == owner:
+                    return name
+        raise LocalWriteError(  # a vendor naming several formats of one job alike
+            f"the {format or 'default'} file of job {job.job_id} would be named {proposed!r} "
+            f"in {str(folder)!r}, as other files of this batch are; nothing was written",
+            path=Path(folder, proposed),
+        )
+
+
+def _with_job_id(name: str, job_id: str) -> str:
+    """``Account Export.csv`` -> ``Account Export-<job id>.csv``, kept a safe name."""
+    stem, dot, ext = name.rpartition(".")
+    tagged = f"{stem}-{job_id}.{ext}" if dot and stem else f"{name}-{job_id}"
+    return safe_filename(tagged, f"{job_id}.{ext}" if dot else job_id)
 
 
 def sha256_of(path: str | os.PathLike[str]) -> str:

@@ -21,7 +21,6 @@ import concurrent.futures as cf
 import functools
 import heapq
 import itertools
-import os
 import queue
 import threading
 import time
@@ -30,11 +29,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from reportbridge.batch import JobEvent, JobOutcome, JobRequest
-from reportbridge.download import safe_filename
+from reportbridge.download import FileNames
 from reportbridge.errors import (
     TRANSIENT_ERRORS,
     JobTimeoutError,
-    LocalWriteError,
     ReportBridgeError,
     UnknownStatusError,
 )
@@ -137,8 +135,7 @@ class BatchDriver:
         )
         self._timers: list[tuple[float, int, _Run]] = []
         self._order = itertools.count()
-        self._names: dict[str, tuple[str, str, str]] = {}  # path -> (profile, job id, format)
-        self._names_lock = threading.Lock()
+        self._names = FileNames()
 
     def _limit(self, run: _Run) -> int:
         prof = self.reports.profile(run.profile)
@@ -248,29 +245,12 @@ class BatchDriver:
                 job,
                 folder,
                 format=fmt,
-                filename=functools.partial(self._claim_name, folder, job=job, format=fmt),
+                filename=functools.partial(self._names.claim, folder, job=job, format=fmt),
                 on_progress=progress,
             )
             files.append(fetched)
             self.emit(JobEvent("fetched", req, job, file=fetched))
         return tuple(files)
-
-    def _claim_name(
-        self, folder: Path, proposed: str, *, job: ReportJob, format: str | None
-    ) -> str:
-        """The vendor's name, unless another file of the batch has it in the same folder:
-        then the job id is added (vendors give every report of a type one name)."""
-        owner = (job.profile, job.job_id, format or "")
-        with self._names_lock:
-            for name in (proposed, _with_job_id(proposed, job.job_id)):
-                key = os.path.normcase(os.path.abspath(folder / name))
-                if self._names.setdefault(key, owner) == owner:
-                    return name
-        raise LocalWriteError(  # a vendor naming several formats of one job alike
-            f"the {format or 'default'} file of job {job.job_id} would be named {proposed!r} "
-            f"in {str(folder)!r}, as other files of this batch are; nothing was written",
-            path=folder / proposed,
-        )
 
     # -- what the loop does with their answers ---------------------------------------------
     def _handle(
@@ -466,10 +446,3 @@ class BatchDriver:
 
     def _policy(self, profile: str) -> PollPolicy:
         return self.reports.profile(profile).polling
-
-
-def _with_job_id(name: str, job_id: str) -> str:
-    """``Account Export.csv`` -> ``Account Export-<job id>.csv``, kept a safe name."""
-    stem, dot, ext = name.rpartition(".")
-    tagged = f"{stem}-{job_id}.{ext}" if dot and stem else f"{name}-{job_id}"
-    return safe_filename(tagged, f"{job_id}.{ext}" if dot else job_id)

@@ -17,8 +17,6 @@ from reportbridge.errors import (
     ConfigurationError,
     JobTimeoutError,
     NotFoundError,
-    QuotaExceededError,
-    ReportBridgeError,
     ServiceError,
     SubmissionUncertainError,
     TransportError,
@@ -33,6 +31,7 @@ from reportbridge.plugins import PluginRegistry, default_registry
 from reportbridge.polling import PollPolicy
 from reportbridge.provider import ProfileContext, Provider, ProviderSession
 from reportbridge.refs import decode_ref
+from reportbridge.slots import ActiveJobs
 from reportbridge.status import ReportStatus
 
 if TYPE_CHECKING:
@@ -64,8 +63,7 @@ class Reports:
         self._sessions: dict[str, ProviderSession] = {}
         self._settings: dict[str, Any] = {}
         self._lock = threading.Lock()
-        self._active: dict[str, dict[str, ReportJob]] = {}
-        self._starting: dict[str, int] = {}  # starts in flight, by profile (they hold a slot)
+        self._active = ActiveJobs()
         for profile in self.profiles.values():
             self._check_profile(profile)
 
@@ -156,18 +154,20 @@ class Reports:
         """Start a report; parameters are checked before any request is sent."""
         provider = self.provider_for(profile)
         clean = provider.validate(report_type, params)
-        reserved = self._reserve_slot(profile, provider)
+        limit = self.max_active_jobs(profile)
+        reserved = self._active.reserve(profile, limit, provider.name, self.poll)
         try:
             session = self.session(profile)
             log.info("submitting", profile=profile, provider=provider.name, report_type=report_type)
             job = session.submit(report_type, clean)
         except BaseException:
-            self._track(None, reserved=profile if reserved else None)
+            if reserved:
+                self._active.release(profile)
             raise
         if job.submitted_at is None:
             job = attrs.evolve(job, submitted_at=utcnow())
         job = attrs.evolve(job, profile=profile, params=job.params or clean)
-        self._track(job, reserved=profile if reserved else None)
+        self._active.note(job, started=reserved)
         self.registry.hook.job_submitted(job=job)
         return job
 
@@ -200,7 +200,7 @@ class Reports:
 
     def _observed(self, current: ReportJob, seen: ReportJob) -> ReportJob:
         updated = current.observe(seen)
-        self._track(updated)
+        self._active.note(updated)
         if updated.status is not current.status:
             log.info(
                 "status changed",
@@ -282,7 +282,7 @@ class Reports:
                 provider.name, "cancel", "its jobs run to completion; wait for it instead"
             )
         updated = current.observe(self.session(current.profile).cancel(current))
-        self._track(updated)
+        self._active.note(updated)
         if updated.status is not current.status:
             self.registry.hook.job_status_changed(job=updated, previous=current.status)
         return updated
@@ -395,42 +395,3 @@ class Reports:
         if prof.max_active_jobs is not None:
             return prof.max_active_jobs
         return self.provider_for(profile).default_max_active_jobs
-
-    def _track(self, job: ReportJob | None, *, reserved: str | None = None) -> None:
-        """Note where a job stands; ``reserved`` frees the slot its start held."""
-        with self._lock:
-            if reserved is not None:
-                self._starting[reserved] -= 1
-            if job is None:
-                return
-            active = self._active.setdefault(job.profile, {})
-            if job.is_terminal:
-                active.pop(job.job_id, None)
-            else:
-                active[job.job_id] = job
-
-    def _reserve_slot(self, profile: str, provider: Provider) -> bool:
-        """Hold one of the profile's ``max_active_jobs`` slots for a start (False: no cap).
-
-        Starts in flight count, so threads starting at once cannot pass the cap together.
-        """
-        limit = self.max_active_jobs(profile)
-        if limit is None:
-            return False
-        for look_again in (True, False):
-            with self._lock:
-                active = list(self._active.get(profile, {}).values())
-                if len(active) + self._starting.get(profile, 0) < limit:
-                    self._starting[profile] = self._starting.get(profile, 0) + 1
-                    return True
-            if look_again:
-                for job in active:  # some may have finished unobserved
-                    try:
-                        self.poll(job)
-                    except ReportBridgeError:
-                        continue
-        raise QuotaExceededError(
-            f"profile {profile!r} already has {limit} unfinished jobs, the most {provider.name} "
-            "allows at once; wait for one to finish (or raise max_active_jobs in the profile)",
-            provider=provider.name,
-        )

@@ -13,11 +13,13 @@ ridden out, the same timeout), with two batch-level changes:
   left, those are polled at least every ``TAIL_FRACTION`` of their age (never faster
   than ``polling.initial``, never against a vendor's hint). It costs few requests,
   because few jobs are left, and ends the batch close to when its last job ends.
+
+The per-request and per-profile state, and these tunings, are in
+:mod:`reportbridge.batchstate`.
 """
 
 from __future__ import annotations
 
-import concurrent.futures as cf
 import functools
 import heapq
 import itertools
@@ -29,6 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from reportbridge.batch import JobEvent, JobOutcome, JobRequest
+from reportbridge.batchstate import MISSES_BEFORE_POLL, TAIL_FRACTION, ProfileState, RunState
 from reportbridge.download import FileNames
 from reportbridge.errors import (
     TRANSIENT_ERRORS,
@@ -45,57 +48,8 @@ if TYPE_CHECKING:
 
 log = get_logger("reportbridge.batch")
 _TRANSIENT = TRANSIENT_ERRORS
-#: worker threads per profile; a waiting job holds none
-THREADS_PER_PROFILE = 8
-#: the tail of a profile's batch: this share of its jobs left, or fewer
-TAIL_SHARE = 0.25
-#: in the tail, poll at least this often, as a share of the job's age
-TAIL_FRACTION = 0.05
-#: listings in a row that must miss a job before it is polled on its own
-MISSES_BEFORE_POLL = 3
 #: longest wait of the scheduler between looks at the stop signal
 _TICK = 0.25
-
-
-class _Run:
-    """One request on its way: its job, poll count, failures and deadline."""
-
-    def __init__(self, request: JobRequest) -> None:
-        self.request = request
-        self.profile = request.profile
-        self.job: ReportJob | None = None
-        self.polls = 0
-        self.errors = 0
-        self.hint: float | None = None
-        self.waiting_since = 0.0
-        self.deadline: float | None = None
-        self.misses = 0
-
-
-class _Profile:
-    """A profile's share of the batch: its queue, workers, listing state and tail."""
-
-    def __init__(self, name: str, limit: int) -> None:
-        self.name = name
-        self.limit = limit
-        self.queued: list[_Run] = []
-        self.active = 0
-        self.total = 0
-        self.left = 0
-        self.pool = cf.ThreadPoolExecutor(
-            min(limit, THREADS_PER_PROFILE), thread_name_prefix=f"rb-{name}"
-        )
-        self.lists: bool | None = None  # None until the provider's answer is known
-        # runs waiting on the profile's listings (two requests may share one vendor job)
-        self.listed: dict[int, _Run] = {}
-        self.listing = False
-        self.asked: set[int] = set()  # the runs the listing in flight asks about
-        self.next_listing = 0.0
-        self.list_errors = 0
-
-    @property
-    def in_tail(self) -> bool:
-        return self.left <= TAIL_SHARE * self.total
 
 
 class BatchDriver:
@@ -118,26 +72,26 @@ class BatchDriver:
         self.emit = emit
         self.stop = stop
         self.max_poll_errors = max_poll_errors
-        self.profiles: dict[str, _Profile] = {}
-        self._runs: list[_Run] = []
+        self.profiles: dict[str, ProfileState] = {}
+        self._runs: list[RunState] = []
         for request in requests:
             reports.profile(request.profile)  # unknown profile: fail fast, before any work
-            self._runs.append(_Run(request))
+            self._runs.append(RunState(request))
         for run in self._runs:
             profile = self.profiles.get(run.profile)
             if profile is None:
-                profile = self.profiles[run.profile] = _Profile(run.profile, self._limit(run))
+                profile = self.profiles[run.profile] = ProfileState(run.profile, self._limit(run))
             profile.queued.append(run)
             profile.total += 1
             profile.left += 1
-        self._done: queue.Queue[tuple[_Run | _Profile, str, Any, BaseException | None]] = (
+        self._done: queue.Queue[tuple[RunState | ProfileState, str, Any, BaseException | None]] = (
             queue.Queue()
         )
-        self._timers: list[tuple[float, int, _Run]] = []
+        self._timers: list[tuple[float, int, RunState]] = []
         self._order = itertools.count()
         self._names = FileNames()
 
-    def _limit(self, run: _Run) -> int:
+    def _limit(self, run: RunState) -> int:
         prof = self.reports.profile(run.profile)
         most = self.reports.max_active_jobs(run.profile)
         return max(1, min(prof.concurrency, most or prof.concurrency))
@@ -193,7 +147,12 @@ class BatchDriver:
                 )
 
     def _submit(
-        self, profile: _Profile, subject: _Run | _Profile, kind: str, fn: Any, *args: Any
+        self,
+        profile: ProfileState,
+        subject: RunState | ProfileState,
+        kind: str,
+        fn: Any,
+        *args: Any,
     ) -> None:
         def task() -> None:
             try:
@@ -204,14 +163,14 @@ class BatchDriver:
 
         profile.pool.submit(task)
 
-    def _start_queued(self, profile: _Profile) -> None:
+    def _start_queued(self, profile: ProfileState) -> None:
         while profile.queued and profile.active < profile.limit:
             run = profile.queued.pop(0)
             profile.active += 1
             self._submit(profile, run, "start", self._begin, run)
 
     # -- what the workers do ---------------------------------------------------------------
-    def _begin(self, run: _Run) -> ReportJob:
+    def _begin(self, run: RunState) -> ReportJob:
         if self.stop.is_set():
             raise KeyboardInterrupt  # stopped while this request waited for a worker
         req = run.request
@@ -224,11 +183,11 @@ class BatchDriver:
         self.emit(JobEvent("submitted", req, job))
         return job
 
-    def _poll(self, run: _Run) -> ReportJob:
+    def _poll(self, run: RunState) -> ReportJob:
         assert run.job is not None
         return self.reports.poll(run.job)
 
-    def _fetch(self, run: _Run, job: ReportJob) -> tuple[FetchedFile, ...]:
+    def _fetch(self, run: RunState, job: ReportJob) -> tuple[FetchedFile, ...]:
         req = run.request
         if self.dest_dir is None or not job.is_fetchable:
             return ()
@@ -254,9 +213,9 @@ class BatchDriver:
 
     # -- what the loop does with their answers ---------------------------------------------
     def _handle(
-        self, subject: _Run | _Profile, kind: str, value: Any, error: BaseException | None
+        self, subject: RunState | ProfileState, kind: str, value: Any, error: BaseException | None
     ) -> list[JobOutcome]:
-        if isinstance(subject, _Profile):
+        if isinstance(subject, ProfileState):
             return self._listing_done(subject, value, error)
         run = subject
         if error is not None and not isinstance(error, ReportBridgeError):
@@ -276,7 +235,7 @@ class BatchDriver:
         return [self._end(run, run.job, error, value or ())]  # fetch
 
     def _polled(
-        self, run: _Run, job: ReportJob | None, error: BaseException | None
+        self, run: RunState, job: ReportJob | None, error: BaseException | None
     ) -> list[JobOutcome]:
         run.polls += 1
         if error is not None:
@@ -299,14 +258,14 @@ class BatchDriver:
         run.job, run.errors, run.hint = job, 0, job.poll_after
         return self._observed(run)
 
-    def _observed(self, run: _Run) -> list[JobOutcome]:
+    def _observed(self, run: RunState) -> list[JobOutcome]:
         assert run.job is not None
         self.emit(JobEvent("status", run.request, run.job))
         if run.job.is_terminal:
             return self._finish_waiting(run)
         return self._schedule(run)
 
-    def _wait(self, run: _Run) -> None:
+    def _wait(self, run: RunState) -> None:
         """Start waiting: on the profile's listings where it has them, else poll at once."""
         profile = self.profiles[run.profile]
         if profile.lists is not False and run.job is not None:
@@ -317,7 +276,7 @@ class BatchDriver:
             return
         self._submit(profile, run, "poll", self._poll, run)
 
-    def _schedule(self, run: _Run) -> list[JobOutcome]:
+    def _schedule(self, run: RunState) -> list[JobOutcome]:
         """The next poll, as ``Reports.wait`` would time it (or the timeout)."""
         now = time.monotonic()
         policy = self._policy(run.profile)
@@ -333,7 +292,7 @@ class BatchDriver:
         heapq.heappush(self._timers, (now + delay, next(self._order), run))
         return []
 
-    def _finish_waiting(self, run: _Run) -> list[JobOutcome]:
+    def _finish_waiting(self, run: RunState) -> list[JobOutcome]:
         assert run.job is not None
         if self.dest_dir is not None and run.job.is_fetchable:
             self._submit(self.profiles[run.profile], run, "fetch", self._fetch, run, run.job)
@@ -341,7 +300,7 @@ class BatchDriver:
         return [self._end(run, run.job, None)]
 
     def _listing_done(
-        self, profile: _Profile, seen: dict[str, ReportJob] | None, error: BaseException | None
+        self, profile: ProfileState, seen: dict[str, ReportJob] | None, error: BaseException | None
     ) -> list[JobOutcome]:
         profile.listing = False
         if error is not None and not isinstance(error, ReportBridgeError):
@@ -388,7 +347,7 @@ class BatchDriver:
         profile.next_listing = now + self._listing_interval(profile, now)
         return outcomes
 
-    def _listing_interval(self, profile: _Profile, now: float) -> float:
+    def _listing_interval(self, profile: ProfileState, now: float) -> float:
         """As many requests as polling one job on the policy, spread over every job the
         listing answers for; in the tail, the tail's pace; never past a deadline."""
         runs = list(profile.listed.values())
@@ -405,7 +364,7 @@ class BatchDriver:
 
     def _end(
         self,
-        run: _Run,
+        run: RunState,
         job: ReportJob | None,
         error: BaseException | None,
         files: tuple[FetchedFile, ...] = (),
@@ -421,7 +380,7 @@ class BatchDriver:
         assert isinstance(error, ReportBridgeError)
         return JobOutcome(run.request, getattr(error, "job", None) or job, (), error)
 
-    def _pull_tail_forward(self, profile: _Profile) -> None:
+    def _pull_tail_forward(self, profile: ProfileState) -> None:
         """Timers of a profile that entered its tail move up to the tail's pace."""
         now = time.monotonic()
         initial = self._policy(profile.name).initial
@@ -435,7 +394,7 @@ class BatchDriver:
         if changed:
             heapq.heapify(self._timers)
 
-    def _timeout_error(self, run: _Run) -> JobTimeoutError:
+    def _timeout_error(self, run: RunState) -> JobTimeoutError:
         job = run.job
         assert job is not None
         return JobTimeoutError(

@@ -1,0 +1,58 @@
+"""What ``run_many``'s driver knows of each request and each profile, and its tunings."""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+
+from reportbridge.batch import JobRequest
+from reportbridge.model import ReportJob
+
+#: worker threads per profile; a waiting job holds none
+THREADS_PER_PROFILE = 8
+#: the tail of a profile's batch: this share of its jobs left, or fewer
+TAIL_SHARE = 0.25
+#: in the tail, poll at least this often, as a share of the job's age
+TAIL_FRACTION = 0.05
+#: listings in a row that must miss a job before it is polled on its own
+MISSES_BEFORE_POLL = 3
+
+
+class RunState:
+    """One request on its way: its job, poll count, failures and deadline."""
+
+    def __init__(self, request: JobRequest) -> None:
+        self.request = request
+        self.profile = request.profile
+        self.job: ReportJob | None = None
+        self.polls = 0
+        self.errors = 0
+        self.hint: float | None = None
+        self.waiting_since = 0.0
+        self.deadline: float | None = None
+        self.misses = 0
+
+
+class ProfileState:
+    """A profile's share of the batch: its queue, workers, listing state and tail."""
+
+    def __init__(self, name: str, limit: int) -> None:
+        self.name = name
+        self.limit = limit
+        self.queued: list[RunState] = []
+        self.active = 0
+        self.total = 0
+        self.left = 0
+        self.pool = cf.ThreadPoolExecutor(
+            min(limit, THREADS_PER_PROFILE), thread_name_prefix=f"rb-{name}"
+        )
+        self.lists: bool | None = None  # None until the provider's answer is known
+        # runs waiting on the profile's listings (two requests may share one vendor job)
+        self.listed: dict[int, RunState] = {}
+        self.listing = False
+        self.asked: set[int] = set()  # the runs the listing in flight asks about
+        self.next_listing = 0.0
+        self.list_errors = 0
+
+    @property
+    def in_tail(self) -> bool:
+        return self.left <= TAIL_SHARE * self.total

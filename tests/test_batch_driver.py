@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 from pathlib import Path
 from typing import Any
 
@@ -57,7 +56,6 @@ def test_stop_during_a_download_abandons_it_and_keeps_nothing(
             seen.append(event.bytes_done)
             stop.set()  # after the first chunk
 
-    started = time.monotonic()
     with pytest.raises(KeyboardInterrupt):
         list(
             toy_reports.run_many(
@@ -69,7 +67,6 @@ def test_stop_during_a_download_abandons_it_and_keeps_nothing(
         )
     assert seen and seen[-1] < toy_sim.file_size  # it stopped part way
     assert list(tmp_path.iterdir()) == []  # neither the file nor a .part
-    assert time.monotonic() - started < 30  # (a guard against a hang, not a timing claim)
 
 
 @pytest.mark.parametrize(("max_poll_errors", "ok"), [(1, False), (5, True)])

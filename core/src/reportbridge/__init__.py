@@ -44,14 +44,14 @@ from reportbridge.model import (
 from reportbridge.status import ReportStatus, StatusMap
 
 if TYPE_CHECKING:
-    from reportbridge.batch import JobOutcome, JobRequest
+    from reportbridge.engine import JobOutcome, JobRequest
     from reportbridge.facade import Reports
     from reportbridge.polling import PollPolicy
 
 _LAZY = {
     "Reports": "reportbridge.facade",
-    "JobRequest": "reportbridge.batch",
-    "JobOutcome": "reportbridge.batch",
+    "JobRequest": "reportbridge.engine",
+    "JobOutcome": "reportbridge.engine",
     "PollPolicy": "reportbridge.polling",
 }
 

@@ -35,7 +35,7 @@ from reportbridge.slots import ActiveJobs
 from reportbridge.status import ReportStatus
 
 if TYPE_CHECKING:
-    from reportbridge.batch import JobOutcome, JobRequest
+    from reportbridge.engine import JobOutcome, JobRequest
 
 log = get_logger("reportbridge.reports")
 _TRANSIENT = TRANSIENT_ERRORS
@@ -147,7 +147,7 @@ class Reports:
                 f"{parsed.profile!r} now uses {prof.provider!r}",
                 field="ref",
             )
-        return parsed.to_job()
+        return ReportJob.from_ref(parsed)
 
     # -- lifecycle ---------------------------------------------------------------------
     def run(self, profile: str, report_type: str, /, **params: Any) -> ReportJob:
@@ -362,8 +362,8 @@ class Reports:
             yield attrs.evolve(job, profile=profile)
 
     def run_many(self, requests: Iterable[JobRequest], **kw: Any) -> Iterator[JobOutcome]:
-        """Drive many jobs across profiles; see :func:`reportbridge.batch.run_many`."""
-        from reportbridge.batch import run_many
+        """Drive many jobs across profiles; see :func:`reportbridge.engine.run_many`."""
+        from reportbridge.engine import run_many
 
         return run_many(self, requests, **kw)
 

@@ -9,6 +9,7 @@ from typing import Any
 
 import attrs
 
+from reportbridge.refs import JobRef, encode_ref
 from reportbridge.status import ReportStatus, advance
 
 
@@ -84,9 +85,19 @@ class ReportJob:
     @property
     def ref(self) -> str:
         """The job reference: a short string another process can address this job with."""
-        from reportbridge.refs import encode_ref
-
         return encode_ref(self)
+
+    @classmethod
+    def from_ref(cls, ref: JobRef) -> ReportJob:
+        """A job record for a decoded reference; its status is unknown until polled (PENDING)."""
+        return cls(
+            provider=ref.provider,
+            profile=ref.profile,
+            job_id=ref.job_id,
+            report_type=ref.report_type,
+            submitted_at=ref.submitted_at,
+            extra=ref.extra,
+        )
 
     def observe(self, seen: ReportJob) -> ReportJob:
         """Merge a fresher observation, never moving the status backwards.

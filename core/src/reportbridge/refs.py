@@ -13,12 +13,11 @@ import binascii
 import datetime as dt
 import functools
 import json
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import attrs
 
 from reportbridge.errors import ValidationError
-from reportbridge.model import ReportJob
 
 if TYPE_CHECKING:
     import cattrs
@@ -37,16 +36,22 @@ class JobRef:
     submitted_at: dt.datetime | None = None
     extra: dict[str, str] = attrs.field(factory=dict)
 
-    def to_job(self) -> ReportJob:
-        """A job record for this reference; its status is unknown until polled (PENDING)."""
-        return ReportJob(
-            provider=self.provider,
-            profile=self.profile,
-            job_id=self.job_id,
-            report_type=self.report_type,
-            submitted_at=self.submitted_at,
-            extra=self.extra,
-        )
+
+class Addressable(Protocol):
+    """Anything with the fields of a reference (a :class:`~reportbridge.model.ReportJob`)."""
+
+    @property
+    def provider(self) -> str: ...
+    @property
+    def profile(self) -> str: ...
+    @property
+    def job_id(self) -> str: ...
+    @property
+    def report_type(self) -> str: ...
+    @property
+    def submitted_at(self) -> dt.datetime | None: ...
+    @property
+    def extra(self) -> dict[str, str]: ...
 
 
 @functools.cache
@@ -70,7 +75,7 @@ _SHORT = {
 _LONG = {v: k for k, v in _SHORT.items()}
 
 
-def encode_ref(job: ReportJob | JobRef) -> str:
+def encode_ref(job: Addressable) -> str:
     """The reference string of a job."""
     ref = (
         job
@@ -129,4 +134,4 @@ def decode_ref(ref: str) -> JobRef:
     return parsed
 
 
-__all__ = ["PREFIX", "JobRef", "decode_ref", "encode_ref"]
+__all__ = ["PREFIX", "Addressable", "JobRef", "decode_ref", "encode_ref"]

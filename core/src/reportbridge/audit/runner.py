@@ -16,7 +16,7 @@ from reportbridge._version import __version__
 from reportbridge.audit.bundle import FILES, JOURNAL, file_is_intact, write_manifest
 from reportbridge.audit.journal import Journal
 from reportbridge.audit.plan import AuditPlan, PlannedJob
-from reportbridge.batch import JobEvent, JobRequest
+from reportbridge.engine import JobEvent, JobRequest
 from reportbridge.errors import ConfigurationError, ValidationError, accepted
 from reportbridge.model import utcnow
 from reportbridge.params import resolve_report_type

@@ -9,8 +9,8 @@ from typing import Any, TextIO
 
 import attrs
 
-from reportbridge.batch import JobEvent
 from reportbridge.cli.output import human_bytes
+from reportbridge.engine import JobEvent
 
 
 @attrs.define

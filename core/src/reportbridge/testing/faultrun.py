@@ -21,7 +21,7 @@ from typing import Any
 
 import attrs
 
-from reportbridge.batch import JobOutcome, JobRequest
+from reportbridge.engine import JobOutcome, JobRequest
 from reportbridge.errors import ReportBridgeError, UnknownStatusError
 from reportbridge.model import FetchedFile
 from reportbridge.status import ReportStatus

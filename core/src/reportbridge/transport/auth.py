@@ -5,24 +5,47 @@ from __future__ import annotations
 import base64
 import threading
 import time
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Protocol
+from collections.abc import Callable, Mapping
+from typing import Any, Protocol
 from urllib.parse import quote, urlencode, urlsplit
 
 from reportbridge.errors import AuthenticationError, ProviderProtocolError
 from reportbridge.logging import get_logger, redact_text, register_secret
 from reportbridge.transport.tls import check_url_allowed
 
-if TYPE_CHECKING:
-    from reportbridge.transport.http import HttpClient
-
 log = get_logger("reportbridge.auth")
+
+
+class Answer(Protocol):
+    """What a credential source reads of a response (an :class:`HttpResponse`)."""
+
+    status: int
+
+    def text(self) -> str: ...
+
+    def json(self, *, what: str = ...) -> Any: ...
+
+
+class Requester(Protocol):
+    """What a credential source sends its own requests with (an :class:`HttpClient`)."""
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        data: bytes | None = ...,
+        headers: Mapping[str, str] | None = ...,
+        idempotent: bool | None = ...,
+        authenticate: bool = ...,
+        what: str = ...,
+    ) -> Answer: ...
 
 
 class TokenSource(Protocol):
     """Adds credentials to API requests (only ever to the API's own origin)."""
 
-    def bind(self, http: HttpClient) -> None:
+    def bind(self, http: Requester) -> None:
         """Called once by the client that will use this source."""
 
     def apply(self, headers: dict[str, str]) -> None:
@@ -39,7 +62,7 @@ class TokenSource(Protocol):
 class NoAuth:
     """No credentials (for example a storage origin reached with a signed URL)."""
 
-    def bind(self, http: HttpClient) -> None:
+    def bind(self, http: Requester) -> None:
         pass
 
     def apply(self, headers: dict[str, str]) -> None:
@@ -61,7 +84,7 @@ class StaticBearerToken:
     def __repr__(self) -> str:
         return "StaticBearerToken(<redacted>)"
 
-    def bind(self, http: HttpClient) -> None:
+    def bind(self, http: Requester) -> None:
         pass
 
     def apply(self, headers: dict[str, str]) -> None:
@@ -110,7 +133,7 @@ class OAuth2ClientCredentials:
         self._lock = threading.Lock()
         self._token: str | None = None
         self._expires_at = 0.0
-        self._http: HttpClient | None = None
+        self._http: Requester | None = None
         self.tokens_issued = 0
         register_secret(client_secret)
 
@@ -119,7 +142,7 @@ class OAuth2ClientCredentials:
             f"OAuth2ClientCredentials(token_url={self.token_url!r}, client_id={self.client_id!r})"
         )
 
-    def bind(self, http: HttpClient) -> None:
+    def bind(self, http: Requester) -> None:
         self._http = http
 
     def apply(self, headers: dict[str, str]) -> None:

@@ -15,7 +15,7 @@ ridden out, the same timeout), with two batch-level changes:
   because few jobs are left, and ends the batch close to when its last job ends.
 
 The per-request and per-profile state, and these tunings, are in
-:mod:`reportbridge.batchstate`.
+:mod:`reportbridge.engine.state`.
 """
 
 from __future__ import annotations
@@ -28,11 +28,12 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from reportbridge.batch import JobEvent, JobOutcome, JobRequest
-from reportbridge.batchstate import MISSES_BEFORE_POLL, TAIL_FRACTION, ProfileState, RunState
 from reportbridge.download import FileNames
+from reportbridge.engine.ops import JobOperations
+from reportbridge.engine.records import JobEvent, JobOutcome, JobRequest
+from reportbridge.engine.state import MISSES_BEFORE_POLL, TAIL_FRACTION, ProfileState, RunState
 from reportbridge.errors import (
     TRANSIENT_ERRORS,
     JobTimeoutError,
@@ -42,9 +43,6 @@ from reportbridge.errors import (
 from reportbridge.logging import get_logger
 from reportbridge.model import FetchedFile, ReportJob
 from reportbridge.polling import PollPolicy
-
-if TYPE_CHECKING:
-    from reportbridge.facade import Reports
 
 log = get_logger("reportbridge.batch")
 _TRANSIENT = TRANSIENT_ERRORS
@@ -57,7 +55,7 @@ class BatchDriver:
 
     def __init__(
         self,
-        reports: Reports,
+        reports: JobOperations,
         requests: Iterable[JobRequest],
         *,
         dest_dir: Path | str | Callable[[JobRequest], Path] | None,

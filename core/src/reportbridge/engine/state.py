@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 
-from reportbridge.batch import JobRequest
+from reportbridge.engine.records import JobRequest
 from reportbridge.model import ReportJob
 
 #: worker threads per profile; a waiting job holds none

@@ -3,6 +3,7 @@ a cut chunk resumed alone, and partial success (good chunks kept, failed ones na
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Callable
 from pathlib import Path
@@ -12,7 +13,6 @@ import pytest
 
 from reportbridge import ReportStatus, ValidationError
 from reportbridge.engine import JobEvent, JobRequest
-from reportbridge.plugins import PluginRegistry
 from reportbridge.testing import Fault
 from reportbridge.testing.server import Simulator
 from tests.clihelp import cli_env, json_lines, run_cli, write_config
@@ -22,18 +22,8 @@ FAST = {"initial": 0.05, "backoff": 1.2, "cap": 0.1, "jitter": 0.0}
 
 
 @pytest.fixture
-def start(
-    start_simulator: Callable[[Simulator], Simulator],
-    make_reports: Callable[..., Any],
-    parts_registry: PluginRegistry,
-) -> Callable[..., tuple[ChunkySimulator, Any]]:
-    def make(**options: Any) -> tuple[ChunkySimulator, Any]:
-        sim = start_simulator(ChunkySimulator(**options))
-        assert isinstance(sim, ChunkySimulator)
-        reports = make_reports({"chunky": sim}, registry=parts_registry, polling=FAST)
-        return sim, reports
-
-    return make
+def start(parts_vendor: Callable[..., tuple[Any, Any]]) -> Callable[..., tuple[Any, Any]]:
+    return functools.partial(parts_vendor, ChunkySimulator)
 
 
 def chunk_requests(sim: ChunkySimulator, n: int) -> int:

@@ -3,6 +3,7 @@ again; an audit killed after page 2 goes on at page 3."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import threading
 from collections.abc import Callable
@@ -15,26 +16,13 @@ from reportbridge import ProviderProtocolError
 from reportbridge.audit import AuditPlan, run_audit
 from reportbridge.audit.plan import PlannedJob
 from reportbridge.engine import JobEvent
-from reportbridge.plugins import PluginRegistry
 from reportbridge.testing import Fault
-from reportbridge.testing.server import Simulator
 from tests.toy_paged import PageySimulator
-
-FAST = {"initial": 0.05, "backoff": 1.2, "cap": 0.1, "jitter": 0.0}
 
 
 @pytest.fixture
-def start(
-    start_simulator: Callable[[Simulator], Simulator],
-    make_reports: Callable[..., Any],
-    parts_registry: PluginRegistry,
-) -> Callable[..., tuple[PageySimulator, Any]]:
-    def make(**options: Any) -> tuple[PageySimulator, Any]:
-        sim = start_simulator(PageySimulator(**options))
-        assert isinstance(sim, PageySimulator)
-        return sim, make_reports({"pagey": sim}, registry=parts_registry, polling=FAST)
-
-    return make
+def start(parts_vendor: Callable[..., tuple[Any, Any]]) -> Callable[..., tuple[Any, Any]]:
+    return functools.partial(parts_vendor, PageySimulator)
 
 
 def check(sim: PageySimulator, job_id: str, files: list[Any]) -> list[str]:

@@ -88,28 +88,42 @@ def test_fetch_available_before_anything_is_ready_is_no_error(start: Any, tmp_pa
         reports.fetch_available(cancelled, tmp_path)
 
 
-def test_run_many_downloads_parts_before_the_job_ends(start: Any, tmp_path: Path) -> None:
+@pytest.mark.parametrize("listing", [False, True], ids=["polled", "listed"])
+def test_run_many_downloads_parts_before_the_job_ends(
+    parts_vendor: Any, tmp_path: Path, listing: bool
+) -> None:
     # The export only finishes once every chunk was downloaded: a batch that waited for
     # the end before fetching would never see it end. The log records, in the order they
     # happened, the simulator's answers and the client's files (and whether each was on
-    # disk when it was announced).
-    sim, reports = start(chunks=3, release="downloads")
+    # disk when it was announced). Jobs are polled one by one, or with one listing.
+    sim, reports = parts_vendor(ChunkySimulator, chunks=3, release="downloads")
+    if listing:
+        reports = type(reports).from_profiles(
+            {"chunky": {"provider": "chunky", **sim.profile_settings(), "listing": True,
+                        "polling": {"initial": 0.05, "backoff": 1.2, "cap": 0.1}}},
+            registry=reports.registry,
+        )  # fmt: skip
 
     def on_event(event: JobEvent) -> None:
         if event.kind == "fetched" and event.file is not None:
-            sim.note("fetched", event.file.part, event.file.path.is_file())
+            sim.note("fetched", event.request.key, event.file.part, event.file.path.is_file())
 
-    (outcome,) = reports.run_many(
-        [JobRequest("chunky", "VULNS", key="k")], dest_dir=tmp_path, timeout=60, on_event=on_event
-    )
-    assert outcome.ok and outcome.error is None
-    assert [f.part for f in outcome.files] == ["1", "2", "3"]
+    requests = [JobRequest("chunky", "VULNS", key=k) for k in ("a", "b")]
+    with reports:
+        outcomes = list(
+            reports.run_many(requests, dest_dir=tmp_path, timeout=60, on_event=on_event)
+        )
+    assert [o.ok for o in outcomes] == [True, True]
+    assert [[f.part for f in o.files] for o in outcomes] == [["1", "2", "3"]] * 2
     finished_at = next(i for i, e in enumerate(sim.log) if e[:2] == ("status", "FINISHED"))
     before_end = [e for e in sim.log[:finished_at] if e[0] == "fetched"]
-    assert before_end == [("fetched", "1", True), ("fetched", "2", True), ("fetched", "3", True)]
+    assert {e[2:] for e in before_end} == {("1", True), ("2", True), ("3", True)}
     running = [e for e in sim.log[:finished_at] if e[0] == "status"]
     assert {e[1] for e in running} == {"PROCESSING"}
-    assert [chunk_requests(sim, n) for n in (1, 2, 3)] == [1, 1, 1]
+    assert sim.count("GET", "/chunks/") == 6  # each chunk of each export once
+    assert (sim.count("GET", "^/exports$") > 0) is listing
+    if listing:
+        assert sim.count("GET", "/status$") == 0  # every observation came from a listing
 
 
 def test_a_cut_chunk_resumes_alone(start: Any, tmp_path: Path) -> None:

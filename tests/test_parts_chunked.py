@@ -179,3 +179,22 @@ def test_cli_writes_every_part_and_exits_3_for_a_partial_job(
         assert f["sha256"] == sim.served_sha256(line["job_id"], "json", part=f["part"])
     human = run_cli("--config", str(config), "status", lines[0]["ref"], env=env)
     assert human.returncode == 3 and "failed part json/3: chunk 3 failed" in human.stdout
+
+
+def test_cli_run_fetch_writes_chunks_while_the_export_runs(
+    start_simulator: Callable[[Simulator], Simulator], tmp_path: Path
+) -> None:
+    # This export never finishes unless its chunks are downloaded while it runs.
+    sim = start_simulator(ChunkySimulator(chunks=3, release="downloads"))
+    config = write_config(
+        tmp_path / "rb.toml",
+        {"c": {"provider": "chunky", **sim.profile_settings(), "polling": FAST}},
+    )
+    env = cli_env("tests.toy_chunked:ChunkyPlugin")
+    proc = run_cli(
+        "--config", str(config), "run", "c", "VULNS", "--fetch", str(tmp_path / "out"),
+        "--timeout", "60", "--json", env=env,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert [line["files"][0]["part"] for line in json_lines(proc.stdout)] == ["1", "2", "3"]
+    assert sim.count("GET", "/chunks/") == 3

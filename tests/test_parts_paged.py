@@ -72,20 +72,25 @@ def test_a_looping_page_chain_is_stopped(start: Any, tmp_path: Path) -> None:
     assert sim.pages_served == [1, 2, 3]
 
 
-def test_an_audit_killed_after_page_2_resumes_at_page_3(start: Any, tmp_path: Path) -> None:
-    sim, reports = start(pages=5)
-    plan = AuditPlan(
-        name="paged", jobs=(PlannedJob(key="q", profile="pagey", report_type="QUERY"),)
-    )
-    bundle = tmp_path / "bundle"
+PLAN = AuditPlan(name="paged", jobs=(PlannedJob(key="q", profile="pagey", report_type="QUERY"),))
+
+
+def killed_after_page_2(reports: Any, bundle: Path) -> None:
+    """An audit run whose process dies once page 2 is written (page 3 is abandoned)."""
     stop = threading.Event()
 
-    def kill_after_page_2(event: JobEvent) -> None:
+    def kill(event: JobEvent) -> None:
         if event.kind == "fetched" and event.file is not None and event.file.part == "2":
             stop.set()  # the next page's download is abandoned, as a kill would
 
     with pytest.raises(KeyboardInterrupt):
-        run_audit(reports, plan, bundle, on_event=kill_after_page_2, stop=stop)
+        run_audit(reports, PLAN, bundle, on_event=kill, stop=stop)
+
+
+def test_an_audit_killed_after_page_2_resumes_at_page_3(start: Any, tmp_path: Path) -> None:
+    sim, reports = start(pages=5)
+    plan, bundle = PLAN, tmp_path / "bundle"
+    killed_after_page_2(reports, bundle)
     assert sim.pages_served[:2] == [1, 2]
     first_run = len(sim.pages_served)
     manifest = run_audit(reports, plan, bundle).manifest
@@ -104,18 +109,8 @@ def test_a_damaged_resume_point_fetches_its_page_again(start: Any, tmp_path: Pat
     import sqlite3
 
     sim, reports = start(pages=4)
-    plan = AuditPlan(
-        name="paged", jobs=(PlannedJob(key="q", profile="pagey", report_type="QUERY"),)
-    )
-    bundle = tmp_path / "bundle"
-    stop = threading.Event()
-
-    def kill_after_page_2(event: JobEvent) -> None:
-        if event.kind == "fetched" and event.file is not None and event.file.part == "2":
-            stop.set()
-
-    with pytest.raises(KeyboardInterrupt):
-        run_audit(reports, plan, bundle, on_event=kill_after_page_2, stop=stop)
+    plan, bundle = PLAN, tmp_path / "bundle"
+    killed_after_page_2(reports, bundle)
     with sqlite3.connect(bundle / "journal.sqlite") as db:
         db.execute("UPDATE files SET next_part = '{\"id\": \"../x\"}' WHERE part = '2'")
     db.close()

@@ -93,7 +93,7 @@ def cmd_providers(args: argparse.Namespace) -> int:
     for row in rows:
         print(f"{row['name']:<12} {row['display_name']}  [{row['distribution'] or 'in-process'}]")
         ops, formats = ", ".join(row["operations"]), ", ".join(row["formats"])
-        print(f"{'':<12} operations: {ops}; formats: {formats}")
+        print(f"{'':<12} operations: {ops}; formats: {formats}; results: {row['parts']}")
         for rt in row["report_types"]:
             params = ", ".join(p["name"] + ("*" if p["required"] else "") for p in rt["params"])
             print(f"{'':<14}{rt['name']}({params})")

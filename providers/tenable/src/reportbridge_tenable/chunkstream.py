@@ -14,9 +14,11 @@ runs in constant memory whatever the chunk's size.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 from reportbridge.errors import TransportError
 from reportbridge.provider import FileStream
+from reportbridge.transport import HttpResponse
 from reportbridge_tenable.status import PROVIDER
 
 _SPACE = frozenset(b" \t\r\n")
@@ -78,8 +80,8 @@ class ArrayFrame:
 class ChunkStream(FileStream):
     """A :class:`FileStream` whose bytes must form one JSON array."""
 
-    def __init__(self, *args: object, what: str, **kw: object) -> None:
-        super().__init__(*args, **kw)  # type: ignore[arg-type]
+    def __init__(self, response: HttpResponse, *, what: str, **kw: Any) -> None:
+        super().__init__(response, **kw)
         self.what = what
 
     def chunks(self, size: int = 1 << 20) -> Iterator[bytes]:

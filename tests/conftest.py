@@ -38,3 +38,15 @@ def toy_reports(
         registry=toy_registry,
         polling={"initial": 0.05, "backoff": 1.3, "cap": 0.2, "jitter": 0.0},
     )
+
+
+@pytest.fixture
+def parts_registry() -> PluginRegistry:
+    """The test vendors with results in parts: chunked exports and paged query results."""
+    from tests.toy_chunked import ChunkyPlugin
+    from tests.toy_paged import PageyPlugin
+
+    registry = PluginRegistry()
+    registry.register(ChunkyPlugin(), name="chunky-tests")
+    registry.register(PageyPlugin(), name="pagey-tests")
+    return registry

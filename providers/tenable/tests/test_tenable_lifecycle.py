@@ -42,6 +42,7 @@ def test_an_export_runs_to_finished_with_every_chunk_a_part(
     assert all(p.state == "available" and p.format == "json" for p in done.parts)
     assert done.progress == 1.0 and done.progress_text == "4 of 4 chunk(s) available"
     assert done.created_at is not None
+    assert reports.parts(done) == list(done.parts)
 
 
 def test_failed_chunks_make_a_partial_job_that_names_them(

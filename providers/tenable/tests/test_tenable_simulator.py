@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 import urllib3
 
+from reportbridge_tenable.sim_chunks import ChunkFile
 from reportbridge_tenable.simulator import TenableSimulator
 
 Make = Callable[..., TenableSimulator]
@@ -208,3 +209,12 @@ def test_garbled_and_expired_chunks(tenable_sim: Make) -> None:
     assert json.loads(call(sim, "GET", f"/vulns/export/{uuid}/chunks/1").data) == []
     time.sleep(0.35)
     assert call(sim, "GET", f"/vulns/export/{uuid}/chunks/1").status == 404
+
+
+@pytest.mark.parametrize("kind", ["vulns", "assets"])
+def test_a_large_chunk_is_one_json_array_and_any_range_of_it_is_exact(kind: str) -> None:
+    chunk = ChunkFile(2_000_000, seed="0f1e2d3c-4b5a-4968-8776-655443322110:1", kind=kind)
+    data = chunk.read_all()
+    assert len(data) == chunk.size and 1_990_000 < chunk.size <= 2_000_000
+    assert len(json.loads(data)) == chunk.count
+    assert b"".join(chunk.iter_range(12_345, 777_777, chunk=4096)) == data[12_345:777_777]

@@ -21,6 +21,11 @@ SOURCES = ("NESSUS_SCAN", "NESSUS_AGENT", "AWS")
 _CYCLE = 60  # every combination of the choices above comes round within this many records
 
 
+def _address(n: int) -> str:
+    """An IPv4 address whose octets all have three digits, so every record has one length."""
+    return f"10.{100 + n // 22500 % 150}.{100 + n // 150 % 150}.{100 + n % 150}"
+
+
 def seeded_uuid(*parts: object) -> str:
     """A UUID derived from ``parts`` (the same parts give the same UUID)."""
     digest = hashlib.sha256("|".join(map(str, parts)).encode()).digest()
@@ -48,7 +53,7 @@ class ChunkFile(SyntheticFile):
                 "id": seeded_uuid(self.seed, n),
                 "has_agent": n % 2 == 0,
                 "created_at": f"2024-{1 + n % 12:02d}-{1 + n % 28:02d}T{n % 24:02d}:00:00.000Z",
-                "ipv4s": [f"10.{n // 65536 % 256}.{n // 256 % 256}.{n % 256}"],
+                "ipv4s": [_address(n)],
                 "fqdns": [f"host-{n:08d}.example.internal"],
                 "operating_systems": ["Linux"] if n % 3 else ["Microsoft Windows Server 2022"],
                 "sources": [{"name": SOURCES[n % len(SOURCES)]}],
@@ -58,7 +63,7 @@ class ChunkFile(SyntheticFile):
                 "asset": {
                     "uuid": seeded_uuid(self.seed, "asset", n // 4),
                     "hostname": f"host-{n // 4:08d}",
-                    "ipv4": f"10.{n // 65536 % 256}.{n // 256 % 256}.{n % 256}",
+                    "ipv4": _address(n // 4),
                 },
                 "plugin": {
                     "id": 100000 + (n * 7919) % 90000,
@@ -74,6 +79,8 @@ class ChunkFile(SyntheticFile):
 
     def _record(self, n: int) -> bytes:
         raw = self._raw(n)
+        if len(raw) > self._width:  # the layout would shift: never serve broken JSON
+            raise AssertionError(f"record {n} is {len(raw)} bytes, wider than {self._width}")
         return raw + b" " * (self._width - len(raw))
 
     def iter_range(

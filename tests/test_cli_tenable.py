@@ -126,6 +126,15 @@ def test_an_audit_plan_with_tenable_jobs(config: Path, env: dict[str, str], tmp_
     assert again.returncode == 0, again.stderr  # a re-run finds everything done
 
 
+PARTIAL_PLAN = """
+[[jobs]]
+name = "vulns"
+profile = "tv"
+report_type = "vulns"
+params = {{ since = {since} }}
+"""
+
+
 def test_a_partial_export_exits_3_and_names_its_lost_chunks(
     env: dict[str, str], tmp_path: Path
 ) -> None:
@@ -143,6 +152,17 @@ def test_a_partial_export_exits_3_and_names_its_lost_chunks(
             "--config", str(config), "run", "tv", "vulns", "-p", f"since={NEW_YEAR}",
             "--fetch", str(tmp_path / "out"), "--json", env=env,
         )  # fmt: skip
+        plan = tmp_path / "plan.toml"
+        plan.write_text(PARTIAL_PLAN.format(since=NEW_YEAR + 1), encoding="utf-8")
+        bundle = tmp_path / "bundle"
+        audit = run_cli("--config", str(config), "audit", str(plan), "--out", str(bundle), env=env)
+    assert audit.returncode == 3, audit.stderr
+    manifest = json.loads((bundle / "manifest.json").read_text())
+    assert manifest["summary"]["partial"] == 1 and manifest["summary"]["succeeded"] == 0
+    (job,) = manifest["jobs"]
+    assert job["status"] == "partial" and [p["id"] for p in job["failed_parts"]] == ["2", "3"]
+    assert [f["part"] for f in job["files"]] == ["1"]
+    assert job["files"][0]["sha256"] == served_sha(job["job_id"], "vulns", "1")
     assert proc.returncode == 3, proc.stderr
     records = json_lines(proc.stdout)
     assert records and all(r["status"] == "partial" for r in records)

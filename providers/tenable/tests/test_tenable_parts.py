@@ -134,3 +134,24 @@ def test_a_part_that_is_no_chunk_number_is_refused_before_any_request(
         with pytest.raises(ValidationError):
             reports.fetch(done, tmp_path, parts=[ResultPart(bad, "json")])
     assert len(sim.requests) == before
+
+
+def test_a_batch_writes_chunks_as_they_appear(
+    tenable_sim: Make, tenable_reports: MakeReports, tmp_path: Path
+) -> None:
+    """run_many (what audits use) fetches each chunk after the poll that lists it."""
+    from reportbridge.batch import JobRequest
+
+    sim = tenable_sim(job_seconds=1.5, chunks=4)
+    reports = tenable_reports(sim)
+    request = JobRequest("tv", "assets", {"chunk_size": 200}, ("json",))
+    (outcome,) = list(reports.run_many([request], dest_dir=tmp_path, timeout=60))
+    assert outcome.error is None and outcome.job is not None
+    assert outcome.job.status is ReportStatus.SUCCEEDED
+    assert sorted(f.part or "" for f in outcome.files) == ["1", "2", "3", "4"]
+    check_files(sim, outcome.job.job_id, list(outcome.files))
+    events = sim.events
+    first_chunk = next(i for i, e in enumerate(events) if e[0] == "chunk")
+    finished = events.index(("status", outcome.job.job_id, "FINISHED"))
+    assert first_chunk < finished
+    assert all(chunk_gets(sim, str(n)) == 1 for n in range(1, 5))

@@ -50,3 +50,20 @@ def parts_registry() -> PluginRegistry:
     registry.register(ChunkyPlugin(), name="chunky-tests")
     registry.register(PageyPlugin(), name="pagey-tests")
     return registry
+
+
+@pytest.fixture
+def parts_vendor(
+    start_simulator: Callable[[Simulator], Simulator],
+    make_reports: Callable[..., Any],
+    parts_registry: PluginRegistry,
+) -> Callable[..., tuple[Any, Any]]:
+    """``make(SimulatorClass, **options)``: that test vendor's simulator, started, and a
+    ``Reports`` with one profile on it, named after the vendor, polling fast."""
+
+    def make(kind: type[Simulator], **options: Any) -> tuple[Any, Any]:
+        sim = start_simulator(kind(**options))
+        polling = {"initial": 0.05, "backoff": 1.2, "cap": 0.1, "jitter": 0.0}
+        return sim, make_reports({sim.name: sim}, registry=parts_registry, polling=polling)
+
+    return make

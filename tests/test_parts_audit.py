@@ -3,6 +3,7 @@ jobs counted and exiting 3, damaged parts fetched again alone, old journals migr
 
 from __future__ import annotations
 
+import functools
 import json
 import sqlite3
 from collections.abc import Callable
@@ -15,7 +16,6 @@ from reportbridge.audit import AuditPlan, run_audit, verify_bundle
 from reportbridge.audit.journal import Journal
 from reportbridge.audit.plan import PlannedJob
 from reportbridge.plugins import PluginRegistry
-from reportbridge.testing.server import Simulator
 from tests.toy import ToySimulator
 from tests.toy_chunked import ChunkySimulator
 
@@ -23,22 +23,14 @@ FAST = {"initial": 0.05, "backoff": 1.2, "cap": 0.1, "jitter": 0.0}
 
 
 @pytest.fixture
-def chunky(
-    start_simulator: Callable[[Simulator], Simulator],
-    make_reports: Callable[..., Any],
-    parts_registry: PluginRegistry,
-) -> Callable[..., tuple[ChunkySimulator, Any]]:
-    def make(**options: Any) -> tuple[ChunkySimulator, Any]:
-        sim = start_simulator(ChunkySimulator(**options))
-        assert isinstance(sim, ChunkySimulator)
-        return sim, make_reports({"c": sim}, registry=parts_registry, polling=FAST)
-
-    return make
+def chunky(parts_vendor: Callable[..., tuple[Any, Any]]) -> Callable[..., tuple[Any, Any]]:
+    return functools.partial(parts_vendor, ChunkySimulator)
 
 
 def plan(*keys: str) -> AuditPlan:
     return AuditPlan(
-        name="chunks", jobs=tuple(PlannedJob(key=k, profile="c", report_type="VULNS") for k in keys)
+        name="chunks",
+        jobs=tuple(PlannedJob(key=k, profile="chunky", report_type="VULNS") for k in keys),
     )
 
 

@@ -3,6 +3,7 @@ a cut chunk resumed alone, and partial success (good chunks kept, failed ones na
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Callable
 from pathlib import Path
@@ -12,7 +13,6 @@ import pytest
 
 from reportbridge import ReportStatus, ValidationError
 from reportbridge.engine import JobEvent, JobRequest
-from reportbridge.plugins import PluginRegistry
 from reportbridge.testing import Fault
 from reportbridge.testing.server import Simulator
 from tests.clihelp import cli_env, json_lines, run_cli, write_config
@@ -22,18 +22,8 @@ FAST = {"initial": 0.05, "backoff": 1.2, "cap": 0.1, "jitter": 0.0}
 
 
 @pytest.fixture
-def start(
-    start_simulator: Callable[[Simulator], Simulator],
-    make_reports: Callable[..., Any],
-    parts_registry: PluginRegistry,
-) -> Callable[..., tuple[ChunkySimulator, Any]]:
-    def make(**options: Any) -> tuple[ChunkySimulator, Any]:
-        sim = start_simulator(ChunkySimulator(**options))
-        assert isinstance(sim, ChunkySimulator)
-        reports = make_reports({"chunky": sim}, registry=parts_registry, polling=FAST)
-        return sim, reports
-
-    return make
+def start(parts_vendor: Callable[..., tuple[Any, Any]]) -> Callable[..., tuple[Any, Any]]:
+    return functools.partial(parts_vendor, ChunkySimulator)
 
 
 def chunk_requests(sim: ChunkySimulator, n: int) -> int:
@@ -98,28 +88,42 @@ def test_fetch_available_before_anything_is_ready_is_no_error(start: Any, tmp_pa
         reports.fetch_available(cancelled, tmp_path)
 
 
-def test_run_many_downloads_parts_before_the_job_ends(start: Any, tmp_path: Path) -> None:
+@pytest.mark.parametrize("listing", [False, True], ids=["polled", "listed"])
+def test_run_many_downloads_parts_before_the_job_ends(
+    parts_vendor: Any, tmp_path: Path, listing: bool
+) -> None:
     # The export only finishes once every chunk was downloaded: a batch that waited for
     # the end before fetching would never see it end. The log records, in the order they
     # happened, the simulator's answers and the client's files (and whether each was on
-    # disk when it was announced).
-    sim, reports = start(chunks=3, release="downloads")
+    # disk when it was announced). Jobs are polled one by one, or with one listing.
+    sim, reports = parts_vendor(ChunkySimulator, chunks=3, release="downloads")
+    if listing:
+        reports = type(reports).from_profiles(
+            {"chunky": {"provider": "chunky", **sim.profile_settings(), "listing": True,
+                        "polling": {"initial": 0.05, "backoff": 1.2, "cap": 0.1}}},
+            registry=reports.registry,
+        )  # fmt: skip
 
     def on_event(event: JobEvent) -> None:
         if event.kind == "fetched" and event.file is not None:
-            sim.note("fetched", event.file.part, event.file.path.is_file())
+            sim.note("fetched", event.request.key, event.file.part, event.file.path.is_file())
 
-    (outcome,) = reports.run_many(
-        [JobRequest("chunky", "VULNS", key="k")], dest_dir=tmp_path, timeout=60, on_event=on_event
-    )
-    assert outcome.ok and outcome.error is None
-    assert [f.part for f in outcome.files] == ["1", "2", "3"]
+    requests = [JobRequest("chunky", "VULNS", key=k) for k in ("a", "b")]
+    with reports:
+        outcomes = list(
+            reports.run_many(requests, dest_dir=tmp_path, timeout=60, on_event=on_event)
+        )
+    assert [o.ok for o in outcomes] == [True, True]
+    assert [[f.part for f in o.files] for o in outcomes] == [["1", "2", "3"]] * 2
     finished_at = next(i for i, e in enumerate(sim.log) if e[:2] == ("status", "FINISHED"))
     before_end = [e for e in sim.log[:finished_at] if e[0] == "fetched"]
-    assert before_end == [("fetched", "1", True), ("fetched", "2", True), ("fetched", "3", True)]
+    assert {e[2:] for e in before_end} == {("1", True), ("2", True), ("3", True)}
     running = [e for e in sim.log[:finished_at] if e[0] == "status"]
     assert {e[1] for e in running} == {"PROCESSING"}
-    assert [chunk_requests(sim, n) for n in (1, 2, 3)] == [1, 1, 1]
+    assert sim.count("GET", "/chunks/") == 6  # each chunk of each export once
+    assert (sim.count("GET", "^/exports$") > 0) is listing
+    if listing:
+        assert sim.count("GET", "/status$") == 0  # every observation came from a listing
 
 
 def test_a_cut_chunk_resumes_alone(start: Any, tmp_path: Path) -> None:
@@ -175,3 +179,22 @@ def test_cli_writes_every_part_and_exits_3_for_a_partial_job(
         assert f["sha256"] == sim.served_sha256(line["job_id"], "json", part=f["part"])
     human = run_cli("--config", str(config), "status", lines[0]["ref"], env=env)
     assert human.returncode == 3 and "failed part json/3: chunk 3 failed" in human.stdout
+
+
+def test_cli_run_fetch_writes_chunks_while_the_export_runs(
+    start_simulator: Callable[[Simulator], Simulator], tmp_path: Path
+) -> None:
+    # This export never finishes unless its chunks are downloaded while it runs.
+    sim = start_simulator(ChunkySimulator(chunks=3, release="downloads"))
+    config = write_config(
+        tmp_path / "rb.toml",
+        {"c": {"provider": "chunky", **sim.profile_settings(), "polling": FAST}},
+    )
+    env = cli_env("tests.toy_chunked:ChunkyPlugin")
+    proc = run_cli(
+        "--config", str(config), "run", "c", "VULNS", "--fetch", str(tmp_path / "out"),
+        "--timeout", "60", "--json", env=env,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert [line["files"][0]["part"] for line in json_lines(proc.stdout)] == ["1", "2", "3"]
+    assert sim.count("GET", "/chunks/") == 3

@@ -3,6 +3,7 @@ again; an audit killed after page 2 goes on at page 3."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import threading
 from collections.abc import Callable
@@ -15,26 +16,13 @@ from reportbridge import ProviderProtocolError
 from reportbridge.audit import AuditPlan, run_audit
 from reportbridge.audit.plan import PlannedJob
 from reportbridge.engine import JobEvent
-from reportbridge.plugins import PluginRegistry
 from reportbridge.testing import Fault
-from reportbridge.testing.server import Simulator
 from tests.toy_paged import PageySimulator
-
-FAST = {"initial": 0.05, "backoff": 1.2, "cap": 0.1, "jitter": 0.0}
 
 
 @pytest.fixture
-def start(
-    start_simulator: Callable[[Simulator], Simulator],
-    make_reports: Callable[..., Any],
-    parts_registry: PluginRegistry,
-) -> Callable[..., tuple[PageySimulator, Any]]:
-    def make(**options: Any) -> tuple[PageySimulator, Any]:
-        sim = start_simulator(PageySimulator(**options))
-        assert isinstance(sim, PageySimulator)
-        return sim, make_reports({"pagey": sim}, registry=parts_registry, polling=FAST)
-
-    return make
+def start(parts_vendor: Callable[..., tuple[Any, Any]]) -> Callable[..., tuple[Any, Any]]:
+    return functools.partial(parts_vendor, PageySimulator)
 
 
 def check(sim: PageySimulator, job_id: str, files: list[Any]) -> list[str]:
@@ -110,3 +98,29 @@ def test_an_audit_killed_after_page_2_resumes_at_page_3(start: Any, tmp_path: Pa
     assert manifest["summary"]["succeeded"] == 1
     assert run_audit(reports, plan, bundle).summary["succeeded"] == 1
     assert len(sim.pages_served) == first_run + 3  # complete: nothing fetched again
+
+
+def test_a_damaged_resume_point_fetches_its_page_again(start: Any, tmp_path: Path) -> None:
+    import sqlite3
+
+    sim, reports = start(pages=4)
+    plan = AuditPlan(
+        name="paged", jobs=(PlannedJob(key="q", profile="pagey", report_type="QUERY"),)
+    )
+    bundle = tmp_path / "bundle"
+    stop = threading.Event()
+
+    def kill_after_page_2(event: JobEvent) -> None:
+        if event.kind == "fetched" and event.file is not None and event.file.part == "2":
+            stop.set()
+
+    with pytest.raises(KeyboardInterrupt):
+        run_audit(reports, plan, bundle, on_event=kill_after_page_2, stop=stop)
+    with sqlite3.connect(bundle / "journal.sqlite") as db:
+        db.execute("UPDATE files SET next_part = '{\"id\": \"../x\"}' WHERE part = '2'")
+    db.close()
+    first_run = len(sim.pages_served)
+    result = run_audit(reports, plan, bundle)
+    assert sim.pages_served[first_run:] == [2, 3, 4]  # page 2 again: it says where 3 is
+    assert [f["part"] for f in result.manifest["jobs"][0]["files"]] == ["1", "2", "3", "4"]
+    assert result.summary["succeeded"] == 1

@@ -17,7 +17,7 @@ from __future__ import annotations
 import itertools
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -117,6 +117,13 @@ class ChunkySimulator(Simulator):
             self.log.append(("status", view["status"], tuple(view["chunks_available"])))
         return Response.json(view)
 
+    @route("GET", "/exports")
+    def listing(self, req: Request) -> Response:
+        with self._state_lock:
+            views = [{"uuid": i, **self._view(e)} for i, e in self.exports.items()]
+            self.log.extend(("status", v["status"], tuple(v["chunks_available"])) for v in views)
+        return Response.json({"exports": views})
+
     @route("POST", "/exports/(?P<export_id>[^/]+)/cancel")
     def cancel(self, req: Request, export_id: str) -> Response:
         export = self.exports.get(export_id)
@@ -152,6 +159,7 @@ STATES = {
 @attrs.frozen
 class ChunkySettings:
     base_url: str
+    listing: bool = False  # poll every export of a batch with one listing request
 
 
 class ChunkyProvider(Provider):
@@ -227,6 +235,17 @@ class ChunkySession(ProviderSession):
     def refresh(self, job: ReportJob) -> ReportJob:
         resp = self.http.request("GET", f"exports/{job.job_id}/status", what="poll")
         return self._job(job.job_id, job.report_type, self._json(resp, "poll"))
+
+    def refresh_many(self, jobs: Sequence[ReportJob]) -> Mapping[str, ReportJob] | None:
+        if not self.ctx.settings.listing:
+            return None
+        body = self._json(self.http.request("GET", "exports", what="list"), "list")
+        types = {j.job_id: j.report_type for j in jobs}
+        return {
+            e["uuid"]: self._job(e["uuid"], types[e["uuid"]], e)
+            for e in body["exports"]
+            if e["uuid"] in types
+        }
 
     def cancel(self, job: ReportJob) -> ReportJob:
         resp = self.http.request("POST", f"exports/{job.job_id}/cancel", what="cancel")

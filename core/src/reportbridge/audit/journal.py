@@ -17,6 +17,7 @@ from typing import Any
 
 import attrs
 
+from reportbridge.errors import ValidationError
 from reportbridge.model import FetchedFile, ReportJob, ResultPart, utcnow
 
 SCHEMA = """
@@ -219,9 +220,18 @@ class Journal:
 
 
 def next_part_of(row: dict[str, Any]) -> ResultPart | None:
-    """The page after a journalled file, as its stream announced it."""
+    """The page after a journalled file, as its stream announced it.
+
+    Raises ValueError when the record is damaged: the file is then fetched again, which
+    learns its next page again (a lost resume point must never end a result early).
+    """
     raw = row.get("next_part")
-    return ResultPart(**json.loads(raw)) if raw else None
+    if not raw:
+        return None
+    try:
+        return ResultPart(**json.loads(raw))
+    except (ValueError, TypeError, ValidationError):
+        raise ValueError(f"damaged next_part record of {row.get('path')!r}") from None
 
 
 def _part_order(row: dict[str, Any]) -> tuple[Any, ...]:

@@ -162,7 +162,7 @@ _FETCHABLE = ("succeeded", "partial")
 def _request(journal: Journal, bundle: Path, pj: PlannedJob) -> JobRequest | None:
     verified: dict[tuple[str, str], dict[str, Any]] = {}
     for f in journal.files(pj.key):
-        if file_is_intact(bundle, f["path"], f["size"], f["sha256"]):
+        if file_is_intact(bundle, f["path"], f["size"], f["sha256"]) and _readable(f):
             verified[(f["format"], f["part"])] = f
         else:
             journal.forget_file(pj.key, f["format"], f["part"])
@@ -187,6 +187,14 @@ def _request(journal: Journal, bundle: Path, pj: PlannedJob) -> JobRequest | Non
         done_parts=frozenset(verified),
         resume_parts=tuple(resume),
     )
+
+
+def _readable(row: dict[str, Any]) -> bool:
+    try:
+        next_part_of(row)
+    except ValueError:
+        return False
+    return True
 
 
 def _has_formats(pj: PlannedJob, verified: Iterable[tuple[str, str]]) -> bool:

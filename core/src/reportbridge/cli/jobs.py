@@ -71,15 +71,32 @@ def _progress_printer() -> Any:
 
 
 def _finish(reports: Any, job: ReportJob, args: argparse.Namespace) -> int:
-    """Wait and/or fetch as the flags ask, print the result, return the exit code."""
+    """Wait and/or fetch as the flags ask, print the result, return the exit code.
+
+    With --fetch, parts of the result that are ready while the job runs (chunked exports)
+    are written as they appear; the rest when it ends.
+    """
     files: list[FetchedFile] = []
-    try:
-        if getattr(args, "wait", False) or getattr(args, "fetch", None):
-            job = reports.wait(job, timeout=args.timeout, on_update=_status_printer(args))
-        if getattr(args, "fetch", None) and job.is_fetchable:
-            files = reports.fetch(
-                job, args.fetch, format=args.format, on_progress=_progress_printer()
+    dest = getattr(args, "fetch", None)
+    status = _status_printer(args)
+    progress = _progress_printer()
+
+    def seen(current: ReportJob) -> None:
+        status(current)
+        if dest and not current.is_terminal:
+            done = [f.part for f in files if f.part]
+            files.extend(
+                reports.fetch_available(
+                    current, dest, format=args.format, skip=done, on_progress=progress
+                )
             )
+
+    try:
+        if getattr(args, "wait", False) or dest:
+            job = reports.wait(job, timeout=args.timeout, on_update=seen)
+        if dest and job.is_fetchable:
+            done = [f.part for f in files if f.part]
+            files += reports.fetch(job, dest, format=args.format, skip=done, on_progress=progress)
     except KeyboardInterrupt:
         print(f"interrupted; resume with: reportbridge wait {job.ref}", file=sys.stderr)
         raise

@@ -326,7 +326,7 @@ class BatchDriver:
             job = seen.get(run.job.job_id)
             if job is None:
                 run.misses += 1
-                if run.misses >= MISSES_BEFORE_POLL:  # not in the listing: ask for it alone
+                if run.misses >= MISSES_BEFORE_POLL and not run.fetching:  # ask for it alone
                     del profile.listed[key]
                     self._submit(profile, run, "poll", self._poll, run)
                 continue

@@ -94,9 +94,34 @@ def test_cancel_after_the_end_returns_the_end(
     sim = tenable_sim(job_seconds=0.1)
     reports = tenable_reports(sim)
     done = reports.wait(reports.run("tv", "vulns", since=NEW_YEAR), timeout=30, policy=FAST)
-    again = reports.cancel(done)
-    assert again.status is ReportStatus.SUCCEEDED
-    assert sim.count("POST", "/cancel$") == 1
+    assert reports.cancel(done).status is ReportStatus.SUCCEEDED
+    # the session itself, asked to cancel: Tenable's 400 "Cannot cancel a completed job"
+    sent = sim.count("POST", "/cancel$")
+    again = reports.session("tv").cancel(done)
+    assert again.status is ReportStatus.SUCCEEDED and again.provider_status == "FINISHED"
+    assert sim.count("POST", "/cancel$") == sent + 1
+
+
+def test_an_export_uuid_the_vendor_should_not_have_sent_is_refused(
+    tenable_sim: Make, tenable_reports: MakeReports
+) -> None:
+    from reportbridge.errors import ProviderProtocolError
+
+    sim = tenable_sim(forced_job_id="../../scans/1/launch")
+    with pytest.raises(ProviderProtocolError) as info:
+        tenable_reports(sim).run("tv", "vulns", since=NEW_YEAR)
+    assert "export uuid" in str(info.value)
+    assert [r.path for r in sim.requests] == ["/vulns/export"]  # nothing sent with it
+
+
+def test_there_is_no_single_file_to_open(reports: Reports, sim: TenableSimulator) -> None:
+    from reportbridge.errors import UnsupportedOperationError
+
+    job = reports.wait(reports.run("tv", "assets"), timeout=30, policy=FAST)
+    with pytest.raises(UnsupportedOperationError):
+        reports.session("tv").open_file(job, "json")
+    with pytest.raises(ValidationError):
+        reports.session("tv").open_file(attrs.evolve(job, job_id=".."), "json")
 
 
 def test_list_merges_both_kinds_newest_first_and_filters(

@@ -10,7 +10,12 @@ from typing import Any
 import attrs
 
 from reportbridge import NotFoundError, ReportJob, ValidationError
-from reportbridge.errors import ProviderProtocolError, RejectedRequestError, accepted
+from reportbridge.errors import (
+    ProviderProtocolError,
+    RejectedRequestError,
+    UnsupportedOperationError,
+    accepted,
+)
 from reportbridge.model import ResultPart, utcnow
 from reportbridge.provider import FileStream, ProfileContext, Provider, ProviderSession
 from reportbridge.transport import HttpResponse, StaticHeaders
@@ -150,6 +155,13 @@ class TenableSession(ProviderSession):
             if seen.is_terminal:
                 return seen
         raise error
+
+    def open_file(self, job: ReportJob, format: str) -> FileStream:
+        """There is no single file: the result is the chunks (:meth:`open_part`)."""
+        self._export(job)  # a bad id or kind is still named as such
+        raise UnsupportedOperationError(
+            PROVIDER, "opening a single file", "exports come in chunks: open each part"
+        )
 
     def open_part(self, job: ReportJob, part: ResultPart) -> FileStream:
         if part.format != FORMAT:

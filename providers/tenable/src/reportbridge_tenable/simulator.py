@@ -68,6 +68,7 @@ class TenableSimulator(Simulator):
         export_ttl: float | None = None,
         export_permission: tuple[str, ...] = ("vulns", "assets"),
         seed: str = "tenable-sim",
+        forced_job_id: str | None = None,
         access_key: str = "a1" * 32,
         secret_key: str = "5ec7" * 16,
         **kw: Any,
@@ -102,6 +103,7 @@ class TenableSimulator(Simulator):
         self.export_ttl = export_ttl
         self.export_permission = tuple(export_permission)
         self.seed = seed
+        self.forced_job_id = forced_job_id
         self.access_key = access_key
         self.secret_key = secret_key
         self.exports: dict[str, SimExport] = {}
@@ -219,7 +221,8 @@ class TenableSimulator(Simulator):
             if len(active) >= self.concurrent_exports:
                 return _too_many(self.concurrency_retry_after)
             seq = next(self._seq)
-            export_uuid = seeded_uuid(self.seed, seq)
+            # forced_job_id: every export gets that id (hostile-answer tests)
+            export_uuid = self.forced_job_id or seeded_uuid(self.seed, seq)
             self.exports[export_uuid] = SimExport(
                 uuid=export_uuid,
                 kind=kind,

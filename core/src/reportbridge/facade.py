@@ -10,11 +10,14 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+import reportbridge.transport.deadline as deadline
 from reportbridge.config import Profile, load_config, parse_profile
 from reportbridge.download import safe_filename, write_stream
 from reportbridge.errors import (
     TRANSIENT_ERRORS,
     ConfigurationError,
+    DeadlineExceededError,
+    DownloadError,
     JobTimeoutError,
     NotFoundError,
     ServiceError,
@@ -224,54 +227,68 @@ class Reports:
     ) -> ReportJob:
         """Poll until the job is terminal. Raises :class:`JobTimeoutError` after ``timeout`` s.
 
+        ``timeout`` is a hard deadline: no sleep, retry back-off, Retry-After or read
+        (a server answering one byte at a time included) runs past it. NaN, infinite or
+        negative is a :class:`ValidationError`; None waits without limit.
+
         A poll that fails in a way that may pass (connection trouble, 5xx, 429, a garbled
         answer) is tried again at the next interval, up to ``max_poll_errors`` in a row;
         an unknown vendor status or refused credentials end the wait at once.
         """
+        timeout = deadline.check_timeout(timeout)
         current = self.job(job)
         policy = policy or self.profile(current.profile).polling
-        deadline = None if timeout is None else time.monotonic() + timeout
+
+        def timed_out(early: Exception | None = None) -> JobTimeoutError:
+            limit = f"{timeout:g} s timeout" if timeout is not None else "deadline"
+            when = f"at its {limit}"
+            if early is not None and not deadline.expired():
+                when = f"before its {limit}, which leaves no time to ask again ({early})"
+            return JobTimeoutError(
+                f"job {current.job_id} on profile {current.profile!r} is still "
+                f"{current.status.value}: the wait ended {when}; resume with its reference",
+                current,
+            )
+
         n = errors = 0
         hint: float | None = None
-        while True:
-            if n:
-                delay = policy.delay(n, hint)
-                if deadline is not None:
-                    left = deadline - time.monotonic()
-                    if left <= 0:
-                        raise JobTimeoutError(
-                            f"job {current.job_id} on profile {current.profile!r} is still "
-                            f"{current.status.value} after {timeout:g} s; resume with its "
-                            "reference",
-                            current,
-                        )
-                    delay = min(delay, left)
-                if stop is not None:
-                    if stop.wait(delay):
-                        raise KeyboardInterrupt
-                else:
-                    self._sleep(delay)
-            n += 1
-            try:
-                current = self.poll(current)
-                errors, hint = 0, current.poll_after
-            except _TRANSIENT as exc:
-                if isinstance(exc, UnknownStatusError) or errors >= max_poll_errors:
-                    raise
-                errors += 1
-                hint = getattr(exc, "retry_after", None)
-                log.warning(
-                    "poll failed; trying again",
-                    profile=current.profile,
-                    job_id=current.job_id,
-                    error=f"{type(exc).__name__}: {exc}",
-                    failures_in_a_row=errors,
-                )
-                continue
-            if on_update is not None:
-                on_update(current)
-            if current.is_terminal:
-                return current
+        with deadline.deadline_after(timeout):
+            while True:
+                if n:
+                    delay = policy.delay(n, hint)
+                    left = deadline.remaining()
+                    if left is not None:
+                        if left <= 0:
+                            raise timed_out()
+                        delay = min(delay, left)
+                    if stop is not None:
+                        if stop.wait(delay):
+                            raise KeyboardInterrupt
+                    else:
+                        self._sleep(delay)
+                n += 1
+                try:
+                    current = self.poll(current)
+                    errors, hint = 0, current.poll_after
+                except _TRANSIENT as exc:
+                    if isinstance(exc, DeadlineExceededError) or deadline.expired():
+                        raise timed_out(exc) from None
+                    if isinstance(exc, UnknownStatusError) or errors >= max_poll_errors:
+                        raise
+                    errors += 1
+                    hint = getattr(exc, "retry_after", None)
+                    log.warning(
+                        "poll failed; trying again",
+                        profile=current.profile,
+                        job_id=current.job_id,
+                        error=f"{type(exc).__name__}: {exc}",
+                        failures_in_a_row=errors,
+                    )
+                    continue
+                if on_update is not None:
+                    on_update(current)
+                if current.is_terminal:
+                    return current
 
     def cancel(self, job: JobLike) -> ReportJob:
         """Ask the vendor to stop the job. Unsupported providers raise before any request."""
@@ -296,6 +313,36 @@ class Reports:
         filename: str | Callable[[str], str] | None = None,
         on_progress: Callable[[int, int | None], None] | None = None,
         download_attempts: int = 3,
+        timeout: float | None = None,
+    ) -> FetchedFile:
+        """Download the job's file into ``dest_dir`` (streamed, hashed, atomic).
+
+        ``timeout`` is a hard deadline (seconds) for the whole fetch, retries and resumes
+        included: when it passes, the download is abandoned with :class:`DownloadError`
+        and nothing is kept. Independently, a download that receives no byte for the
+        profile's ``transport.stall_timeout`` fails (and is tried again).
+        """
+        timeout = deadline.check_timeout(timeout)
+        with deadline.deadline_after(timeout):
+            try:
+                return self._fetch(job, dest_dir, format, filename, on_progress, download_attempts)
+            except (TransportError, ServiceError) as exc:
+                if not (isinstance(exc, DeadlineExceededError) or deadline.expired()):
+                    raise
+                within = f"within {timeout:g} s" if timeout is not None else "by its deadline"
+                raise DownloadError(
+                    f"fetch did not finish {within}; it was abandoned and nothing was kept",
+                    provider=exc.provider,
+                ) from None
+
+    def _fetch(
+        self,
+        job: JobLike,
+        dest_dir: str | os.PathLike[str],
+        format: str | None,
+        filename: str | Callable[[str], str] | None,
+        on_progress: Callable[[int, int | None], None] | None,
+        download_attempts: int,
     ) -> FetchedFile:
         """Download the job's file into ``dest_dir`` (streamed, hashed, atomic).
 
@@ -338,7 +385,12 @@ class Reports:
                 ) from None
             except (TransportError, ServiceError) as exc:
                 # Nothing was kept; a fresh request (and a fresh signed URL) may succeed.
-                if attempt == download_attempts or isinstance(exc, SubmissionUncertainError):
+                pause = min(2.0**attempt, 10.0)
+                if (
+                    attempt == download_attempts
+                    or isinstance(exc, SubmissionUncertainError)
+                    or not deadline.fits(pause)
+                ):
                     raise
                 log.warning(
                     "download failed; trying again",
@@ -346,7 +398,7 @@ class Reports:
                     error=f"{type(exc).__name__}: {exc}",
                     attempt=attempt,
                 )
-                self._sleep(min(2.0**attempt, 10.0))
+                self._sleep(pause)
         log.info("fetched", profile=current.profile, job_id=current.job_id, size=fetched.size)
         self.registry.hook.file_fetched(job=current, file=fetched)
         return fetched

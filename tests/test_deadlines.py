@@ -210,3 +210,19 @@ def test_fetch_within_its_deadline_still_finishes(
     reports = fast_reports(make_reports, toy_sim, toy_registry)
     fetched = reports.fetch(_finished(reports), tmp_path, timeout=30)
     assert fetched.size == toy_sim.file_size
+
+
+@pytest.mark.parametrize("args", [["run", "toy1", "USERS", "--wait"], ["wait", "rb1.AAAA"]])
+@pytest.mark.parametrize("value", ["nan", "-1", "inf", "soon"])
+def test_a_cli_timeout_that_is_not_a_duration_is_a_usage_error(
+    toy_sim: ToySimulator, tmp_path: Path, args: list[str], value: str
+) -> None:
+    from tests.clihelp import cli_env, run_cli, write_config
+
+    config = write_config(
+        tmp_path / "rb.toml", {"toy1": {"provider": "toy", **toy_sim.profile_settings()}}
+    )
+    proc = run_cli("--config", str(config), *args, "--timeout", value, env=cli_env())
+    assert proc.returncode == 2, proc.stderr
+    assert "not a number of seconds" in proc.stderr and "Traceback" not in proc.stderr
+    assert toy_sim.requests == []  # refused before anything was sent (no job started)

@@ -327,8 +327,10 @@ class HttpClient:
                 if sock is not None:
                     sock.settimeout(opts.stall_timeout)
                 return resp
-            resp.preload()
-            guard.release()
+            try:
+                resp.preload()
+            finally:
+                guard.release()  # the body is read (or refused): the exchange is over
             return resp
 
     def _exchange_end(self) -> float:

@@ -48,9 +48,12 @@ class _Watchdog:
     def cancel(self, alarm: int) -> None:
         with self._cond:
             self._cancelled.add(alarm)
-            if len(self._cancelled) > 4 * len(self._heap) + 64:
-                live = {a for _, a, _ in self._heap}
-                self._cancelled &= live
+            # most alarms are cancelled long before their time: drop them in batches, so
+            # the heap holds about as many entries as there are exchanges in flight
+            if len(self._cancelled) > 256 and 2 * len(self._cancelled) > len(self._heap):
+                self._heap = [e for e in self._heap if e[1] not in self._cancelled]
+                heapq.heapify(self._heap)
+                self._cancelled.clear()
 
     def _run(self) -> None:
         while True:

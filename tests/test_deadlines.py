@@ -123,7 +123,8 @@ def test_wait_ends_at_its_deadline_against_a_trickled_poll(
 ) -> None:
     reports = fast_reports(make_reports, toy_sim, toy_registry)
     job = reports.run("toy", "USERS")
-    toy_sim.faults.add(Fault(path="^/jobs/job", trickle=0.3, times=None))
+    # about 70 bytes a second apart: the answer would take longer than the hang guard
+    toy_sim.faults.add(Fault(path="^/jobs/job", trickle=1.0, times=None))
     with pytest.raises(JobTimeoutError):
         call_bounded(lambda: reports.wait(job, timeout=1), limit=GUARD)
 
@@ -143,11 +144,11 @@ def test_wait_ends_at_its_deadline_against_a_poll_redirected_to_a_trickle(
 def test_wait_ends_at_its_deadline_against_slow_answers(
     start_simulator: Any, toy_registry: Any, make_reports: Any
 ) -> None:
-    # each answer comes after 0.8 s: within read and request timeouts, not the deadline
+    # an answer that comes within the read and request timeouts, after the hang guard
     sim = start_simulator(ToySimulator(job_seconds=600))
     reports = fast_reports(make_reports, sim, toy_registry)
     job = reports.run("toy", "USERS")
-    sim.faults.add(Fault(path="^/jobs/job", delay=0.8, times=None))
+    sim.faults.add(Fault(path="^/jobs/job", delay=GUARD + 15, times=None))
     with pytest.raises(JobTimeoutError):
         call_bounded(lambda: reports.wait(job, timeout=1.5), limit=GUARD)
 

@@ -16,7 +16,8 @@ job runs) and ``file_size`` (bytes of each report file), and declare its fault p
 endpoint) for the hostile-server cases, which every provider inherits:
 
 - a poll, a download and a token request redirected to a foreign origin (a recording
-  server on 127.0.0.2) bring no credential there: no secret of ``simulator.secrets()``,
+  server on 127.0.0.2, named plainly or behind a ``\\@`` that ``urllib.parse`` reads as
+  the vendor's own host) bring no credential there: no secret of ``simulator.secrets()``,
   no Authorization value the simulator received, in any encoding; a token request
   sends nothing there at all;
 - a poll answer that never ends, or a gzip bomb, stops at ``transport.max_body_bytes``
@@ -239,26 +240,44 @@ class ProviderContract:
         }
         return Reports.from_profiles(profiles, registry=registry)
 
+    def foreign_location(
+        self, simulator: Simulator, kind: str, trap: HostileServer, shape: str
+    ) -> dict[str, str]:
+        """A Location on the trap: plainly, or written so that urllib.parse reads the
+        faulted path's own origin while urllib3 connects to the trap."""
+        if shape == "plain":
+            return {"Location": trap.url("/stolen")}
+        home = simulator.origin_url(simulator.fault_paths[kind][2]).split("//", 1)[1]
+        return {"Location": f"{trap.origin}\\@{home}/stolen"}
+
+    @pytest.mark.parametrize("shape", ["plain", "parser-confusion"])
     @pytest.mark.parametrize("status", [302, 307, 308])
     def test_poll_redirected_to_a_foreign_origin_carries_no_credential(
-        self, reports: Any, simulator: Simulator, trap: HostileServer, status: int
+        self, reports: Any, simulator: Simulator, trap: HostileServer, status: int, shape: str
     ) -> None:
         job = reports.run("contract", self.report_type, **self.params)
-        location = {"Location": trap.url("/stolen")}
+        location = self.foreign_location(simulator, "poll", trap, shape)
         label = self.inject(simulator, "poll", status=status, headers=location, times=None)
         with contextlib.suppress(ReportBridgeError):  # any typed outcome; never a leak
             reports.poll(job)
         self.assert_injected(simulator, label)
         self.assert_nothing_leaked(simulator, trap)
 
+    @pytest.mark.parametrize("shape", ["plain", "parser-confusion"])
     @pytest.mark.parametrize("status", [302, 307])
     def test_download_redirected_to_a_foreign_origin_carries_no_credential(
-        self, reports: Any, simulator: Simulator, trap: HostileServer, status: int, tmp_path: Any
+        self,
+        reports: Any,
+        simulator: Simulator,
+        trap: HostileServer,
+        status: int,
+        shape: str,
+        tmp_path: Any,
     ) -> None:
         done = reports.wait(
             reports.run("contract", self.report_type, **self.params), timeout=30, policy=FAST
         )
-        location = {"Location": trap.url("/stolen")}
+        location = self.foreign_location(simulator, "download", trap, shape)
         label = self.inject(simulator, "download", status=status, headers=location, times=None)
         with contextlib.suppress(ReportBridgeError):
             reports.fetch(done, tmp_path, format=self.fetch_format, download_attempts=1)

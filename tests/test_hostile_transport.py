@@ -295,17 +295,20 @@ class Storage(ToySimulator):
     content = b"id,name\n" + b"".join(b"%d,user-%d\n" % (i, i) for i in range(200_000))
 
 
+def store(start_simulator: Any, tmp_path: Path, encoding: str) -> Any:
+    """Download a file the server sends in ``encoding`` into ``tmp_path``."""
+    http, _ = client(start_simulator(Storage()))
+    with FileStream(http.request("GET", f"dl/{encoding}", stream=True), format="csv") as stream:
+        return write_stream(stream, tmp_path, "report.csv")
+
+
 @pytest.mark.parametrize("encoding", ["gzip", "deflate", "identity"])
 def test_compressed_downloads_are_stored_decoded(
     start_simulator: Any, tmp_path: Path, encoding: str
 ) -> None:
     import hashlib
 
-    sim = start_simulator(Storage())
-    http, _ = client(sim)
-    resp = http.request("GET", f"dl/{encoding}", stream=True)
-    with FileStream(resp, format="csv") as stream:
-        fetched = write_stream(stream, tmp_path, "report.csv")
+    fetched = store(start_simulator, tmp_path, encoding)
     assert fetched.path.read_bytes() == Storage.content
     assert fetched.sha256 == hashlib.sha256(Storage.content).hexdigest()
     assert fetched.size == len(Storage.content)
@@ -315,11 +318,8 @@ def test_compressed_downloads_are_stored_decoded(
 def test_downloads_in_other_encodings_are_refused(
     start_simulator: Any, tmp_path: Path, encoding: str
 ) -> None:
-    sim = start_simulator(Storage())
-    http, _ = client(sim)
-    resp = http.request("GET", f"dl/{encoding}", stream=True)
-    with pytest.raises(ProviderProtocolError, match=encoding), FileStream(resp, format="csv") as s:
-        write_stream(s, tmp_path, "report.csv")
+    with pytest.raises(ProviderProtocolError, match=encoding):
+        store(start_simulator, tmp_path, encoding)
     assert list(tmp_path.iterdir()) == []  # nothing kept
 
 

@@ -7,11 +7,13 @@ import json
 import sys
 from typing import Any
 
+from reportbridge.cli.args import positive_int, seconds
 from reportbridge.cli.output import emit_json, human_bytes, job_dict, print_job
-from reportbridge.errors import ValidationError
+from reportbridge.cli.terminal import clean
+from reportbridge.errors import JobTimeoutError, ValidationError
 from reportbridge.model import FetchedFile, ReportJob
 
-EXIT_OK, EXIT_JOB_FAILED = 0, 1
+EXIT_OK, EXIT_JOB_FAILED, EXIT_TIMEOUT = 0, 1, 4
 
 
 def reports_from(args: argparse.Namespace) -> Any:
@@ -24,7 +26,10 @@ def parse_params(pairs: list[str] | None, params_json: str | None) -> dict[str, 
     params: dict[str, Any] = {}
     if params_json:
         try:
+            # TODO(lead): bounded parsing with reportbridge.jsonsafe once sec-net lands it
             loaded = json.loads(params_json)
+        except RecursionError:
+            raise ValidationError("--params-json is nested too deeply", field="params") from None
         except ValueError as exc:
             raise ValidationError(
                 f"--params-json is not valid JSON: {exc}", field="params"
@@ -49,7 +54,11 @@ def _status_printer(args: argparse.Namespace) -> Any:
         text = f"{job.status.value} (vendor: {job.provider_status})"
         if not last or last[-1] != text:
             last.append(text)
-            print(f"{job.profile} {job.job_id}: {text}", file=sys.stderr, flush=True)
+            print(
+                f"{clean(job.profile)} {clean(job.job_id)}: {clean(text)}",
+                file=sys.stderr,
+                flush=True,
+            )
 
     return show
 
@@ -77,8 +86,14 @@ def _finish(reports: Any, job: ReportJob, args: argparse.Namespace) -> int:
                 reports.fetch(job, args.fetch, format=args.format, on_progress=_progress_printer())
             )
     except KeyboardInterrupt:
-        print(f"interrupted; resume with: reportbridge wait {job.ref}", file=sys.stderr)
+        print(f"interrupted; resume with: reportbridge wait {clean(job.ref)}", file=sys.stderr)
         raise
+    except JobTimeoutError as exc:
+        last = exc.job if isinstance(exc.job, ReportJob) else job
+        show(last, [], args)
+        print(f"reportbridge: {clean(exc)}", file=sys.stderr)
+        print(f"resume with: reportbridge wait {clean(last.ref)}", file=sys.stderr)
+        return EXIT_TIMEOUT
     show(job, files, args)
     failed = job.is_terminal and not job.is_fetchable
     return EXIT_JOB_FAILED if failed else EXIT_OK
@@ -96,7 +111,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     with reports_from(args) as reports:
         job = reports.run(args.profile, args.report_type, **params)
         if not args.json:
-            print(f"submitted {job.job_id}; ref: {job.ref}", file=sys.stderr)
+            print(f"submitted {clean(job.job_id)}; ref: {clean(job.ref)}", file=sys.stderr)
         return _finish(reports, job, args)
 
 
@@ -126,11 +141,21 @@ def cmd_fetch(args: argparse.Namespace) -> int:
         if not job.is_fetchable:
             show(job, [], args)
             print(
-                f"reportbridge: job {job.job_id} is {job.status.value}; nothing to fetch",
+                f"reportbridge: job {clean(job.job_id)} is {job.status.value}; nothing to fetch",
                 file=sys.stderr,
             )
             return EXIT_JOB_FAILED
-        fetched = reports.fetch(job, args.out, format=args.format, on_progress=_progress_printer())
+        try:
+            fetched = reports.fetch(
+                job, args.out, format=args.format, on_progress=_progress_printer()
+            )
+        except KeyboardInterrupt:
+            print(
+                f"interrupted; nothing was kept. Fetch again with: reportbridge fetch "
+                f"{clean(job.ref)} --out {clean(args.out)}",
+                file=sys.stderr,
+            )
+            raise
         show(job, [fetched], args)
         return EXIT_OK
 
@@ -145,7 +170,10 @@ def cmd_list(args: argparse.Namespace) -> int:
                 emit_json(job_dict(job))
             else:
                 raw = f" (vendor: {job.provider_status})" if job.provider_status else ""
-                print(f"{job.job_id}  {job.report_type}  {job.status.value}{raw}  {job.ref}")
+                print(
+                    f"{clean(job.job_id)}  {clean(job.report_type)}  {job.status.value}"
+                    f"{clean(raw)}  {clean(job.ref)}"
+                )
     return EXIT_OK
 
 
@@ -159,7 +187,9 @@ def add_parsers(sub: Any) -> None:
     p.add_argument("-p", "--param", action="append", metavar="KEY=VALUE", help="a report parameter")
     p.add_argument("--params-json", metavar="JSON", help="parameters as one JSON object")
     p.add_argument("--wait", action="store_true", help="wait until the job finishes")
-    p.add_argument("--timeout", type=float, metavar="S", help="give up waiting after S seconds")
+    p.add_argument(
+        "--timeout", type=seconds, metavar="S", help="give up waiting after S seconds (exit 4)"
+    )
     p.add_argument("--fetch", metavar="DIR", help="wait, then download the file into DIR")
     p.add_argument(
         "--format", metavar="FMT", help="file format to fetch (default: the first offered)"
@@ -174,7 +204,9 @@ def add_parsers(sub: Any) -> None:
 
     p = sub.add_parser("wait", help="wait until a job finishes")
     p.add_argument("ref")
-    p.add_argument("--timeout", type=float, metavar="S")
+    p.add_argument(
+        "--timeout", type=seconds, metavar="S", help="give up waiting after S seconds (exit 4)"
+    )
     p.add_argument("--fetch", metavar="DIR", help="then download the file into DIR")
     p.add_argument("--format", metavar="FMT")
     common(p)
@@ -195,7 +227,7 @@ def add_parsers(sub: Any) -> None:
     p = sub.add_parser("list", help="jobs the vendor knows for a profile")
     p.add_argument("profile")
     p.add_argument("--state", help="only jobs in this vendor state")
-    p.add_argument("--limit", type=int, default=50, help="at most this many (default 50)")
+    p.add_argument("--limit", type=positive_int, default=50, help="at most this many (default 50)")
     p.add_argument("-f", "--filter", action="append", metavar="KEY=VALUE", help="a provider filter")
     common(p)
     p.set_defaults(func=cmd_list)

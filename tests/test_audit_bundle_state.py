@@ -54,6 +54,15 @@ def stopped_after_submitting(reports: Reports, p: AuditPlan, bundle: Path) -> No
     assert all(job["ref"] for job in manifest["jobs"])
 
 
+def submitted_bundle(reports: Reports, sim: ToySimulator, tmp_path: Path) -> tuple[Path, AuditPlan]:
+    """A bundle whose jobs were all submitted, then the run stopped."""
+    sim.job_seconds = 1.0
+    bundle, p = tmp_path / "b", plan()
+    stopped_after_submitting(reports, p, bundle)
+    assert posts(sim) == N
+    return bundle, p
+
+
 def drop_journal(bundle: Path) -> None:
     for name in ("journal.sqlite", "journal.sqlite-wal", "journal.sqlite-shm"):
         (bundle / name).unlink(missing_ok=True)
@@ -66,11 +75,7 @@ def drop_journal(bundle: Path) -> None:
 def test_lost_journal_is_recovered_from_the_manifest_not_resubmitted(
     toy_reports: Reports, toy_sim: ToySimulator, tmp_path: Path, how: str
 ) -> None:
-    toy_sim.job_seconds = 1.0
-    bundle = tmp_path / "b"
-    p = plan()
-    stopped_after_submitting(toy_reports, p, bundle)
-    assert posts(toy_sim) == N
+    bundle, p = submitted_bundle(toy_reports, toy_sim, tmp_path)
     drop_journal(bundle)
     if how == "emptied":  # a zero-length file is a valid, empty SQLite database
         (bundle / "journal.sqlite").write_bytes(b"")
@@ -139,10 +144,7 @@ def _other_schema(path: Path) -> None:
 def test_damaged_journal_is_a_typed_error_and_nothing_is_sent(
     toy_reports: Reports, toy_sim: ToySimulator, tmp_path: Path, damage: Any
 ) -> None:
-    toy_sim.job_seconds = 1.0
-    bundle = tmp_path / "b"
-    p = plan()
-    stopped_after_submitting(toy_reports, p, bundle)
+    bundle, p = submitted_bundle(toy_reports, toy_sim, tmp_path)
     for name in ("journal.sqlite-wal", "journal.sqlite-shm"):
         (bundle / name).unlink(missing_ok=True)  # a copy or crash loses these too
     damage(bundle / "journal.sqlite")

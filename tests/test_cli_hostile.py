@@ -197,11 +197,7 @@ def test_sigterm_during_an_audit_keeps_the_bundle_resumable(
 ) -> None:
     toy_sim.job_seconds = 600
     plan = tmp_path / "plan.toml"
-    plan.write_text(
-        "".join(
-            f'[[jobs]]\nname = "j{i}"\nprofile = "toy1"\nreport_type = "USERS"\n' for i in range(3)
-        )
-    )
+    plan.write_text(plan_text(3))
     bundle = tmp_path / "bundle"
     proc = popen("--config", str(config), "audit", str(plan), "--out", str(bundle))
     until(lambda: toy_sim.count("GET", "^/jobs/job") >= 3, "every job polled")
@@ -334,19 +330,20 @@ def test_vendor_ids_and_states_are_printed_inert(config: Path, toy_sim: ToySimul
     assert job["job_id"] == f"job{HOSTILE}"  # JSON keeps the value, escaped
 
 
+def hostile_audit(
+    config: Path, tmp_path: Path, sim: ToySimulator, jobs: int, *extra: str
+) -> subprocess.CompletedProcess[str]:
+    """An audit whose first job start the vendor refuses with control sequences."""
+    sim.faults.add(Fault(path="^/jobs$", method="POST", status=400, body=HOSTILE.encode()))
+    plan = tmp_path / "plan.toml"
+    plan.write_text(plan_text(jobs))
+    return cli("--config", str(config), "audit", str(plan), "--out", str(tmp_path / "b"), *extra)
+
+
 def test_an_audit_summary_prints_vendor_errors_inert(
     config: Path, tmp_path: Path, toy_sim: ToySimulator
 ) -> None:
-    toy_sim.faults.add(
-        Fault(path="^/jobs$", method="POST", status=400, body=HOSTILE.encode(), times=1)
-    )
-    plan = tmp_path / "plan.toml"
-    plan.write_text(
-        "".join(
-            f'[[jobs]]\nname = "j{i}"\nprofile = "toy1"\nreport_type = "USERS"\n' for i in range(2)
-        )
-    )
-    proc = cli("--config", str(config), "audit", str(plan), "--out", str(tmp_path / "b"))
+    proc = hostile_audit(config, tmp_path, toy_sim, 2)
     assert proc.returncode == 3, proc.stderr
     visible(proc.stdout + proc.stderr)
     assert "RejectedRequestError" in proc.stdout
@@ -355,12 +352,7 @@ def test_an_audit_summary_prints_vendor_errors_inert(
 def test_json_output_escapes_control_characters(
     config: Path, tmp_path: Path, toy_sim: ToySimulator
 ) -> None:
-    toy_sim.faults.add(
-        Fault(path="^/jobs$", method="POST", status=400, body=HOSTILE.encode(), times=1)
-    )
-    plan = tmp_path / "plan.toml"
-    plan.write_text('[[jobs]]\nname = "j"\nprofile = "toy1"\nreport_type = "USERS"\n')
-    proc = cli("--config", str(config), "audit", str(plan), "--out", str(tmp_path / "b"), "--json")
+    proc = hostile_audit(config, tmp_path, toy_sim, 1, "--json")
     assert proc.returncode == 1, proc.stderr
     visible(proc.stdout)
     job = json_lines(proc.stdout)[0]

@@ -72,24 +72,9 @@ class GuardedOperations:
         return _guarded(self._reports.poll_many, profile, jobs)
 
     def fetch(
-        self,
-        job: ReportJob | str,
-        dest_dir: str | os.PathLike[str],
-        *,
-        format: str | None = None,
-        filename: str | Callable[[str], str] | None = None,
-        on_progress: Callable[[int, int | None], None] | None = None,
-        download_attempts: int = 3,
+        self, job: ReportJob | str, dest_dir: str | os.PathLike[str], **options: Any
     ) -> FetchedFile:
-        return _guarded(
-            self._reports.fetch,
-            job,
-            dest_dir,
-            format=format,
-            filename=filename,
-            on_progress=on_progress,
-            download_attempts=download_attempts,
-        )
+        return _guarded(self._reports.fetch, job, dest_dir, **options)
 
 
 class JournalGuard:

@@ -224,7 +224,7 @@ def running_ref(config: Path, toy_sim: ToySimulator) -> str:
     return str(json_lines(made.stdout)[0]["ref"])
 
 
-BAD_SECONDS = ["nan", "NaN", "inf", "-inf", "-1", "0", "1e400", "abc", ""]
+BAD_SECONDS = ["nan", "NaN", "inf", "-inf", "-1", "-0.001", "1e400", "1e8", "abc", ""]
 
 
 @pytest.mark.parametrize("value", BAD_SECONDS)
@@ -233,9 +233,10 @@ def test_bad_timeouts_are_usage_errors(
     config: Path, running_ref: str, command: str, value: str
 ) -> None:
     args = ["wait", running_ref] if command == "wait" else ["run", "toy1", "USERS", "--wait"]
-    proc = cli("--config", str(config), *args, "--timeout", value, timeout=30)
+    proc = cli("--config", str(config), *args, f"--timeout={value}", timeout=30)
     assert proc.returncode == 2, (proc.stdout, proc.stderr)
-    assert "--timeout" in proc.stderr and "Traceback" not in proc.stderr
+    assert "--timeout" in proc.stderr and "not a number of seconds" in proc.stderr
+    assert "Traceback" not in proc.stderr
 
 
 @pytest.mark.parametrize(

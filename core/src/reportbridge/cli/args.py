@@ -14,32 +14,18 @@ import math
 MAX_SECONDS = 10_000_000.0
 
 
-def _number(text: str, what: str) -> float:
+def seconds(text: str) -> float:
+    """A duration in seconds: finite, >= 0, at most :data:`MAX_SECONDS`.
+
+    0 is allowed: ``wait --timeout 0`` looks once and ends with exit 4 if the job still runs.
+    """
     try:
         value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{what} must be a number, not {text!r}") from None
-    if not math.isfinite(value):
-        raise argparse.ArgumentTypeError(f"{what} must be a finite number, not {text!r}")
-    return value
-
-
-def seconds(text: str) -> float:
-    """A wait in seconds: finite, > 0, at most :data:`MAX_SECONDS`."""
-    value = _number(text, "seconds")
-    if not 0 < value <= MAX_SECONDS:
+        value = math.nan
+    if not (math.isfinite(value) and 0 <= value <= MAX_SECONDS):
         raise argparse.ArgumentTypeError(
-            f"seconds must be > 0 and at most {MAX_SECONDS:.0f}, not {text!r}"
-        )
-    return value
-
-
-def seconds_or_zero(text: str) -> float:
-    """A duration in seconds that may be 0: finite, >= 0, at most :data:`MAX_SECONDS`."""
-    value = _number(text, "seconds")
-    if not 0 <= value <= MAX_SECONDS:
-        raise argparse.ArgumentTypeError(
-            f"seconds must be >= 0 and at most {MAX_SECONDS:.0f}, not {text!r}"
+            f"{text!r} is not a number of seconds (finite, >= 0, at most {MAX_SECONDS:.0f})"
         )
     return value
 
@@ -62,4 +48,4 @@ def non_negative_int(text: str) -> int:
     return _whole(text, 0)
 
 
-__all__ = ["MAX_SECONDS", "non_negative_int", "positive_int", "seconds", "seconds_or_zero"]
+__all__ = ["MAX_SECONDS", "non_negative_int", "positive_int", "seconds"]

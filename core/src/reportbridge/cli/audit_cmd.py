@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from reportbridge.cli.args import seconds_or_zero
+from reportbridge.cli.args import seconds
 from reportbridge.cli.output import emit_json, human_bytes
 from reportbridge.cli.progress import ProgressView
 from reportbridge.cli.terminal import clean, clean_or_empty
@@ -141,7 +141,7 @@ def add_parser(sub: Any) -> None:
     p.add_argument(
         "--wait-lock",
         nargs="?",
-        type=seconds_or_zero,
+        type=seconds,
         const=math.inf,
         default=0.0,
         metavar="SECONDS",

@@ -256,6 +256,13 @@ def test_other_bad_numbers_are_usage_errors(config: Path, args: list[str]) -> No
     assert "Traceback" not in proc.stderr
 
 
+@pytest.mark.parametrize("text", ["[" * 100_000, '{"a":' * 5000 + "1" + "}" * 5000])
+def test_deeply_nested_params_json_is_a_usage_error(config: Path, text: str) -> None:
+    proc = cli("--config", str(config), "run", "toy1", "USERS", "--params-json", text)
+    assert proc.returncode == 2, proc.stderr[-500:]
+    assert "--params-json" in proc.stderr and "Traceback" not in proc.stderr
+
+
 def test_a_wait_that_times_out_exits_4_with_the_reference(config: Path, running_ref: str) -> None:
     proc = cli("--config", str(config), "wait", running_ref, "--timeout", "0.5", "--json")
     assert proc.returncode == 4, proc.stderr

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from typing import Any
 
@@ -25,11 +24,12 @@ def reports_from(args: argparse.Namespace) -> Any:
 def parse_params(pairs: list[str] | None, params_json: str | None) -> dict[str, Any]:
     params: dict[str, Any] = {}
     if params_json:
+        from reportbridge import jsonsafe
+
         try:
-            # TODO(lead): bounded parsing with reportbridge.jsonsafe once sec-net lands it
-            loaded = json.loads(params_json)
-        except RecursionError:
-            raise ValidationError("--params-json is nested too deeply", field="params") from None
+            loaded = jsonsafe.loads(params_json, what="--params-json", field="params")
+        except ValidationError:
+            raise  # nested too deeply: says so, with the bound
         except ValueError as exc:
             raise ValidationError(
                 f"--params-json is not valid JSON: {exc}", field="params"

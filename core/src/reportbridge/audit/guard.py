@@ -81,8 +81,12 @@ class JournalGuard:
     """Wraps the journal's recorder: its first failure stops the run and is kept, with
     the reference of every job the vendor accepted but the journal could not record."""
 
-    def __init__(self, stop: threading.Event) -> None:
+    def __init__(
+        self, stop: threading.Event, recorded: Callable[[str, str], bool] | None = None
+    ) -> None:
         self.stop = stop
+        # whether the journal holds a job's reference after all (a failure may come after it)
+        self._recorded = recorded or (lambda _key, _ref: False)
         self._first: ReportBridgeError | None = None
         self.unrecorded: list[str] = []  # references of jobs submitted but not journalled
         self._lock = threading.Lock()
@@ -92,12 +96,20 @@ class JournalGuard:
             try:
                 record(event)
             except ReportBridgeError as exc:
-                if event.kind == "submitted" and event.job is not None:
+                job = event.job
+                if event.kind == "submitted" and job is not None and not self._holds(event):
                     with self._lock:
-                        self.unrecorded.append(event.job.ref)
+                        self.unrecorded.append(job.ref)
                 raise self.failed(exc) from None
 
         return guarded
+
+    def _holds(self, event: JobEvent) -> bool:
+        assert event.job is not None
+        try:
+            return self._recorded(event.request.key or "", event.job.ref)
+        except Exception:  # the journal cannot even be read: count it as not recorded
+            return False
 
     def failed(self, exc: ReportBridgeError) -> ReportBridgeError:
         with self._lock:

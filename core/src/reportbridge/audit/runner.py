@@ -69,7 +69,7 @@ def run_audit(
     providers = _check_plan(reports, plan)
     stop = stop or threading.Event()
     with open_bundle(bundle, plan, providers, lock_wait=lock_wait) as journal:
-        failures = JournalGuard(stop)
+        failures = JournalGuard(stop, lambda key, ref: (journal.job(key) or {}).get("ref") == ref)
         try:
             _run(reports, plan, bundle, journal, providers, failures, on_event, stop)
         except BaseException as exc:

@@ -7,6 +7,7 @@ imports the façade. :mod:`reportbridge.batch` is its public face.
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -19,7 +20,7 @@ def run_many(
     reports: JobOperations,
     requests: Iterable[JobRequest],
     *,
-    dest_dir: Path | str | Callable[[JobRequest], Path] | None = None,
+    dest_dir: Path | str | Callable[[JobRequest], os.PathLike[str]] | None = None,
     timeout: float | None = None,
     on_event: Callable[[JobEvent], None] | None = None,
     stop: threading.Event | None = None,

@@ -91,7 +91,8 @@ def cmd_providers(args: argparse.Namespace) -> int:
         print("no providers installed (install e.g. reportbridge-sailpoint)")
         return EXIT_OK
     for row in rows:
-        print(f"{row['name']:<12} {row['display_name']}  [{row['distribution'] or 'in-process'}]")
+        where = " ".join(filter(None, (row["distribution"], row["distribution_version"])))
+        print(f"{row['name']:<12} {row['display_name']}  [{where or 'in-process'}]")
         ops, formats = ", ".join(row["operations"]), ", ".join(row["formats"])
         print(f"{'':<12} operations: {ops}; formats: {formats}")
         for rt in row["report_types"]:

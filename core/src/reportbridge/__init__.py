@@ -20,6 +20,7 @@ from reportbridge.errors import (
     LocalWriteError,
     NotFoundError,
     PermissionDeniedError,
+    PluginSpecError,
     ProviderError,
     ProviderProtocolError,
     QuotaExceededError,
@@ -35,6 +36,7 @@ from reportbridge.errors import (
 )
 from reportbridge.model import (
     Capabilities,
+    DateWindow,
     ErrorDetail,
     FetchedFile,
     ParamSpec,
@@ -70,6 +72,7 @@ __all__ = [
     "AuthenticationError",
     "Capabilities",
     "ConfigurationError",
+    "DateWindow",
     "DownloadError",
     "ErrorDetail",
     "FetchedFile",
@@ -80,6 +83,7 @@ __all__ = [
     "NotFoundError",
     "ParamSpec",
     "PermissionDeniedError",
+    "PluginSpecError",
     "PollPolicy",
     "ProviderError",
     "ProviderProtocolError",

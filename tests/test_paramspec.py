@@ -147,6 +147,8 @@ def test_number_choices() -> None:
 def test_huge_values_are_not_echoed() -> None:
     exc = refused(**WINDOW, num_assets=10**5000)
     assert len(exc.message) < 300 and "digits" in exc.message
+    exc = refused(**WINDOW, severity=10**5000)  # its repr() alone raises ValueError
+    assert exc.field == "severity" and "digits" in exc.message
     exc = refused(**WINDOW, severity="x" * 100_000)
     assert len(exc.message) < 300 and "100000 characters" in exc.message
     many = ParamSpec("n", "integer", choices=tuple(range(1000)))

@@ -49,14 +49,14 @@ values = st.recursive(
 
 
 @st.composite
-def specs(draw: st.DrawFn) -> ParamSpec:
-    kind = draw(st.sampled_from(PARAM_TYPES))
+def specs(draw: st.DrawFn, kinds: tuple[str, ...] = PARAM_TYPES) -> ParamSpec:
+    kind = draw(st.sampled_from(kinds))
     kw: dict[str, Any] = {}
     if kind in ("integer", "number"):
         numbers = SMALL_INTS if kind == "integer" else (SMALL_INTS | FINITE)
         kw["minimum"] = draw(st.none() | numbers)
         kw["maximum"] = draw(st.none() | numbers)
-        kw["choices"] = draw(st.lists(numbers, max_size=4))
+        kw["choices"] = draw(st.just(()) | st.lists(numbers, min_size=1, max_size=4))
     elif kind in ("string", "list"):
         kw["choices"] = draw(st.lists(st.text(max_size=6), max_size=4))
         if kind == "string":
@@ -125,11 +125,7 @@ def _holds(p: ParamSpec, out: Any) -> bool:
     return out.utcoffset() is not None and _within_time_bounds(p, out)
 
 
-@settings(
-    max_examples=400, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much]
-)
-@given(specs(), values)
-def test_a_value_is_accepted_within_its_rules_or_refused_by_name(p: ParamSpec, value: Any) -> None:
+def _accepted_or_refused_by_name(p: ParamSpec, value: Any) -> None:
     try:
         out = coerce("acme", "R", p, value, now=NOW)
     except ValidationError as exc:
@@ -137,6 +133,46 @@ def test_a_value_is_accepted_within_its_rules_or_refused_by_name(p: ParamSpec, v
         assert len(exc.message) < 600
         return
     assert _holds(p, out), (p, value, out)
+
+
+RELAXED = settings(
+    max_examples=300, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much]
+)
+numeric_values = (
+    st.integers(-(10**6) - 10, 10**6 + 10)
+    | st.floats()
+    | st.sampled_from([math.nan, math.inf, -math.inf, "nan", "-inf", "1e400"])
+    | st.integers(min_value=10**300, max_value=10**5000)
+    | st.integers(-(10**6), 10**6).map(str)
+    | st.floats().map(str)
+    | values
+)
+time_values = (
+    st.datetimes(timezones=st.none() | st.timezones())
+    | st.datetimes(min_value=dt.datetime(2015, 1, 1), max_value=dt.datetime(2035, 1, 1))
+    | AWARE
+    | st.datetimes().map(lambda d: d.isoformat())
+    | AWARE.map(lambda d: d.isoformat())
+    | values
+)
+
+
+@RELAXED
+@given(specs(), values)
+def test_a_value_is_accepted_within_its_rules_or_refused_by_name(p: ParamSpec, value: Any) -> None:
+    _accepted_or_refused_by_name(p, value)
+
+
+@RELAXED
+@given(specs(("integer", "number")), numeric_values)
+def test_a_number_is_within_its_bounds_or_refused(p: ParamSpec, value: Any) -> None:
+    _accepted_or_refused_by_name(p, value)
+
+
+@RELAXED
+@given(specs(("datetime",)), time_values)
+def test_a_date_time_is_within_its_bounds_or_refused(p: ParamSpec, value: Any) -> None:
+    _accepted_or_refused_by_name(p, value)
 
 
 @settings(suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])

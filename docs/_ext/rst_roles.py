@@ -1,0 +1,59 @@
+"""A griffe extension for the API reference: reST roles in docstrings become cross-references.
+
+Core's docstrings name other objects the Sphinx way (``:class:`Simulator```,
+``:meth:`~reportbridge.provider.ProviderSession.refresh_many```). mkdocstrings renders
+Markdown, where such a role would show as raw text and link nowhere. This extension
+rewrites each role into an autorefs cross-reference to the object's full path, resolved in
+the docstring's own scope, so `mkdocs build --strict` fails on any that points at nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import griffe
+
+# :role:`name`, :role:`~dotted.name` (shown by its last part) or :role:`title <dotted.name>`
+_ROLE = re.compile(
+    r":(?:class|func|meth|mod|attr|data|exc|obj):`(~?)([\w.]+|[^`<]+?\s*<([\w.]+)>)`"
+)
+
+
+def _full_path(obj: griffe.Object, name: str) -> str:
+    head, _, rest = name.partition(".")
+    for candidate in (name, head):
+        try:
+            resolved = obj.resolve(candidate)
+        except (griffe.NameResolutionError, AttributeError, KeyError):
+            continue
+        return resolved if candidate == name else f"{resolved}.{rest}"
+    return name  # left for autorefs to report as unresolved
+
+
+def _rewrite(obj: griffe.Object, text: str) -> str:
+    def link(match: re.Match[str]) -> str:
+        short, name, target = match.group(1), match.group(2), match.group(3)
+        if target:
+            shown, name = name.partition("<")[0].strip(), target
+        else:
+            shown = name.rpartition(".")[2] if short else name
+        return f"[`{shown}`][{_full_path(obj, name)}]"
+
+    return _ROLE.sub(link, text)
+
+
+class RstRoles(griffe.Extension):
+    """Turns reST roles into cross-references once the whole package is loaded."""
+
+    def on_package(self, *, pkg: griffe.Module, **kwargs: Any) -> None:
+        seen: set[int] = set()
+        stack: list[griffe.Object] = [pkg]
+        while stack:
+            obj = stack.pop()
+            if id(obj) in seen:
+                continue
+            seen.add(id(obj))
+            if obj.docstring is not None:
+                obj.docstring.value = _rewrite(obj, obj.docstring.value)
+            stack.extend(m for m in obj.members.values() if not m.is_alias)

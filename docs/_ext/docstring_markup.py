@@ -1,10 +1,12 @@
-"""A griffe extension for the API reference: reST roles in docstrings become cross-references.
+"""A griffe extension for the API reference: docstrings written for Sphinx read as Markdown.
 
 Core's docstrings name other objects the Sphinx way (``:class:`Simulator```,
-``:meth:`~reportbridge.provider.ProviderSession.refresh_many```). mkdocstrings renders
-Markdown, where such a role would show as raw text and link nowhere. This extension
-rewrites each role into an autorefs cross-reference to the object's full path, resolved in
-the docstring's own scope, so `mkdocs build --strict` fails on any that points at nothing.
+``:meth:`~reportbridge.provider.ProviderSession.refresh_many```) and show sessions as bare
+doctest lines (``>>> reports.run(...)``). mkdocstrings renders Markdown, where a role would
+show as raw text and link nowhere and doctest lines would run together as a paragraph. This
+extension rewrites each role into an autorefs cross-reference to the object's full path,
+resolved in the docstring's own scope, so `mkdocs build --strict` fails on any that points
+at nothing; and it fences each run of doctest lines as a ``pycon`` block.
 """
 
 from __future__ import annotations
@@ -31,6 +33,23 @@ def _full_path(obj: griffe.Object, name: str) -> str:
     return name  # left for autorefs to report as unresolved
 
 
+def _fence_doctests(text: str) -> str:
+    out: list[str] = []
+    inside = False
+    for line in text.splitlines():
+        stripped = line.lstrip()
+        is_doctest = stripped.startswith(">>>") or (inside and stripped.startswith("..."))
+        if is_doctest and not inside:
+            out.append("```pycon")
+        elif not is_doctest and inside:
+            out.append("```")
+        inside = is_doctest
+        out.append(line.strip() if is_doctest else line)
+    if inside:
+        out.append("```")
+    return "\n".join(out)
+
+
 def _rewrite(obj: griffe.Object, text: str) -> str:
     def link(match: re.Match[str]) -> str:
         short, name, target = match.group(1), match.group(2), match.group(3)
@@ -40,11 +59,11 @@ def _rewrite(obj: griffe.Object, text: str) -> str:
             shown = name.rpartition(".")[2] if short else name
         return f"[`{shown}`][{_full_path(obj, name)}]"
 
-    return _ROLE.sub(link, text)
+    return _fence_doctests(_ROLE.sub(link, text))
 
 
-class RstRoles(griffe.Extension):
-    """Turns reST roles into cross-references once the whole package is loaded."""
+class DocstringMarkup(griffe.Extension):
+    """Rewrites every docstring once the whole package is loaded (names then resolve)."""
 
     def on_package(self, *, pkg: griffe.Module, **kwargs: Any) -> None:
         seen: set[int] = set()

@@ -8,7 +8,8 @@ from typing import Any
 
 from reportbridge.errors import ValidationError, accepted
 from reportbridge.model import Capabilities, ReportTypeSpec
-from reportbridge.paramspec import DateWindow, ParamSpec, coerce, shown, span_words
+from reportbridge.paramspec import DateWindow, ParamSpec, coerce
+from reportbridge.paramvalues import shown, span_words
 
 
 def resolve_report_type(provider: str, caps: Capabilities, report_type: str) -> ReportTypeSpec:

@@ -10,36 +10,36 @@ which raises only :class:`~reportbridge.errors.ValidationError`.
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
-import json
-import math
 import zoneinfo
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import attrs
 
-from reportbridge.errors import PluginSpecError, ValidationError, accepted
+from reportbridge.errors import PluginSpecError, ValidationError
+from reportbridge.paramvalues import (
+    CLOCK_SKEW,
+    NOW,
+    Refuse,
+    TimeBound,
+    bound_words,
+    instant,
+    is_finite,
+    is_int,
+    listing,
+    read_boolean,
+    read_datetime,
+    read_number,
+    read_object,
+    read_string_list,
+    shown,
+)
 
 #: The types a parameter can declare.
 PARAM_TYPES = ("string", "boolean", "integer", "number", "object", "list", "datetime")
-#: A date-time bound that means "the moment the request is checked".
-NOW = "now"
-#: Leeway given to bounds relative to now: the vendor's clock and ours differ a little.
-CLOCK_SKEW = dt.timedelta(seconds=60)
 #: Relative date-time bounds reach at most this far from now.
 MAX_RELATIVE_BOUND = dt.timedelta(days=36525)
-
-_TRUE = {"true", "1", "yes", "on"}
-_FALSE = {"false", "0", "no", "off"}
-_SHOWN = 80  # longest rendering of a refused value in a message
-_CHOICES_SHOWN = 20  # longest list of choices in a message
-_MAX_DATETIME_TEXT = 64
-
-#: A date-time bound: ``"now"``, an offset from now (negative is in the past), or a
-#: fixed instant with a UTC offset.
-TimeBound = str | dt.timedelta | dt.datetime
 
 
 def _as_tuple(values: Iterable[Any]) -> tuple[Any, ...]:
@@ -150,6 +150,9 @@ def check_report_params(
 
 
 # -- declarations ----------------------------------------------------------------------
+_Bug = Callable[[str], PluginSpecError]
+
+
 def _check_spec(p: ParamSpec) -> None:
     def bug(text: str) -> PluginSpecError:
         return PluginSpecError(f"ParamSpec {p.name!r}: {text}")
@@ -162,7 +165,7 @@ def _check_spec(p: ParamSpec) -> None:
         raise bug("a required parameter takes no default")
     _check_choices(p, bug)
     if p.max_length is not None and (
-        p.type != "string" or not _is_int(p.max_length) or p.max_length < 0
+        p.type != "string" or not is_int(p.max_length) or p.max_length < 0
     ):
         raise bug("max_length is a non-negative integer, for string parameters only")
     _check_numeric_bounds(p, bug)
@@ -174,35 +177,35 @@ def _check_spec(p: ParamSpec) -> None:
             raise bug(f"its default is not accepted by its own rules: {exc.message}") from None
 
 
-def _check_choices(p: ParamSpec, bug: Any) -> None:
+def _check_choices(p: ParamSpec, bug: _Bug) -> None:
     if not p.choices:
         return
     if p.type in ("string", "list"):
         good = all(isinstance(c, str) for c in p.choices)
     elif p.type == "integer":
-        good = all(_is_int(c) for c in p.choices)
+        good = all(is_int(c) for c in p.choices)
     elif p.type == "number":
-        good = all(_is_finite(c) for c in p.choices)
+        good = all(is_finite(c) for c in p.choices)
     else:
         raise bug(f"choices apply to string, list, integer and number parameters, not {p.type}")
     if not good:
         raise bug(f"every choice of a {p.type} parameter must be a valid {p.type}")
 
 
-def _check_numeric_bounds(p: ParamSpec, bug: Any) -> None:
+def _check_numeric_bounds(p: ParamSpec, bug: _Bug) -> None:
     bounds = [b for b in (p.minimum, p.maximum) if b is not None]
     if not bounds:
         return
     if p.type not in ("integer", "number"):
         raise bug("minimum and maximum apply to integer and number parameters only")
-    valid = _is_int if p.type == "integer" else _is_finite
+    valid = is_int if p.type == "integer" else is_finite
     if not all(valid(b) for b in bounds):
         raise bug(f"minimum and maximum of a {p.type} parameter must be finite {p.type}s")
     if p.minimum is not None and p.maximum is not None and p.minimum > p.maximum:
         raise bug(f"minimum {p.minimum} is greater than maximum {p.maximum}")
 
 
-def _check_time_rules(p: ParamSpec, bug: Any) -> None:
+def _check_time_rules(p: ParamSpec, bug: _Bug) -> None:
     rules = (p.not_before, p.not_after, p.naive_zone)
     if any(r is not None for r in rules) and p.type != "datetime":
         raise bug("not_before, not_after and naive_zone apply to datetime parameters only")
@@ -216,7 +219,7 @@ def _check_time_rules(p: ParamSpec, bug: Any) -> None:
             raise bug(f"{which} is 'now', a timedelta from now, or a datetime with a UTC offset")
     now = dt.datetime.now(dt.UTC)
     lower, upper = p.not_before, p.not_after
-    if lower is not None and upper is not None and _instant(lower, now) > _instant(upper, now):
+    if lower is not None and upper is not None and instant(lower, now) > instant(upper, now):
         raise bug("not_before is later than not_after")
     if p.naive_zone is not None:
         try:
@@ -247,15 +250,18 @@ def coerce(
 
     t = p.type
     if t == "boolean":
-        return _boolean(value, bad)
+        return read_boolean(value, bad)
     if t in ("integer", "number"):
-        number = _number(t, value, bad)
+        number = read_number(t, value, bad)
         _check_range(p, number, bad)
         return number
     if t == "list":
-        return _string_list(p, value, bad)
+        items = read_string_list(value, bad)
+        if p.choices and any(v not in p.choices for v in items):
+            raise bad()
+        return items
     if t == "object":
-        return _object(value, bad)
+        return read_object(value, bad)
     if t == "datetime":
         return _datetime(p, value, bad, now)
     if not isinstance(value, str):
@@ -267,34 +273,7 @@ def coerce(
     return value
 
 
-def _boolean(value: Any, bad: Any) -> bool:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
-        return value.strip().lower() in _TRUE
-    raise bad()
-
-
-def _number(t: str, value: Any, bad: Any) -> int | float:
-    expect = f"an {t}" if t == "integer" else "a finite number"
-    if isinstance(value, bool):
-        raise bad(expect)
-    number: int | float
-    if isinstance(value, int) or (t == "number" and isinstance(value, float)):
-        number = value
-    elif isinstance(value, str) and len(value) <= _SHOWN:
-        try:
-            number = int(value) if t == "integer" else float(value)
-        except ValueError:
-            raise bad(expect) from None
-    else:
-        raise bad(expect)
-    if isinstance(number, float) and not math.isfinite(number):
-        raise bad(expect)
-    return number
-
-
-def _check_range(p: ParamSpec, number: int | float, bad: Any) -> None:
+def _check_range(p: ParamSpec, number: int | float, bad: Refuse) -> None:
     if p.minimum is not None and number < p.minimum:
         raise bad()
     if p.maximum is not None and number > p.maximum:
@@ -303,44 +282,8 @@ def _check_range(p: ParamSpec, number: int | float, bad: Any) -> None:
         raise bad()
 
 
-def _string_list(p: ParamSpec, value: Any, bad: Any) -> list[str]:
-    if isinstance(value, str):
-        text = value.strip()
-        if text.startswith("["):
-            try:
-                value = json.loads(text)
-            except ValueError:
-                raise bad("a list (JSON array or comma-separated text)") from None
-        else:
-            value = [v.strip() for v in text.split(",") if v.strip()]
-    if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
-        raise bad("a list of strings")
-    if p.choices and any(v not in p.choices for v in value):
-        raise bad()
-    return list(value)
-
-
-def _object(value: Any, bad: Any) -> dict[str, Any]:
-    if isinstance(value, str):
-        try:
-            value = json.loads(value)
-        except (ValueError, RecursionError):
-            raise bad("a JSON object") from None
-    if not isinstance(value, dict):
-        raise bad("an object (a TOML table or JSON object)")
-    return copy.deepcopy(value)
-
-
-def _datetime(p: ParamSpec, value: Any, bad: Any, now: dt.datetime | None) -> dt.datetime:
-    if isinstance(value, dt.datetime):
-        when = value
-    elif isinstance(value, str) and len(value) <= _MAX_DATETIME_TEXT:
-        try:
-            when = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-        except ValueError:
-            raise bad("an ISO 8601 date-time such as 2025-01-31T00:00:00Z") from None
-    else:
-        raise bad("an ISO 8601 date-time such as 2025-01-31T00:00:00Z")
+def _datetime(p: ParamSpec, value: Any, bad: Refuse, now: dt.datetime | None) -> dt.datetime:
+    when = read_datetime(value, bad)
     if when.utcoffset() is None and p.naive_zone is not None:
         when = when.replace(tzinfo=zoneinfo.ZoneInfo(p.naive_zone))
     bounds = [
@@ -352,19 +295,11 @@ def _datetime(p: ParamSpec, value: Any, bad: Any, now: dt.datetime | None) -> dt
         raise bad(f"a date-time with a UTC offset (such as Z or +02:00); {p.accepts()}")
     moment = now or dt.datetime.now(dt.UTC)
     for bound, is_upper in bounds:
-        limit = _instant(bound, moment)
+        limit = instant(bound, moment)
         leeway = dt.timedelta(0) if isinstance(bound, dt.datetime) else CLOCK_SKEW
         if (when > limit + leeway) if is_upper else (when < limit - leeway):
             raise bad()
     return when
-
-
-def _instant(bound: TimeBound, now: dt.datetime) -> dt.datetime:
-    if isinstance(bound, dt.datetime):
-        return bound
-    if isinstance(bound, dt.timedelta):
-        return now + bound
-    return now
 
 
 # -- words -----------------------------------------------------------------------------
@@ -375,7 +310,7 @@ def _expectation(p: ParamSpec) -> str:
     if t in ("integer", "number"):
         noun = "an integer" if t == "integer" else "a finite number"
         if p.choices:
-            return f"one of {_listing(p.choices)}"
+            return f"one of {listing(p.choices)}"
         if p.minimum is not None and p.maximum is not None:
             return f"{noun} from {p.minimum} to {p.maximum}"
         if p.minimum is not None:
@@ -384,71 +319,21 @@ def _expectation(p: ParamSpec) -> str:
             return f"{noun} of at most {p.maximum}"
         return noun
     if t == "list":
-        return f"a list drawn from {_listing(p.choices)}" if p.choices else "a list of strings"
+        return f"a list drawn from {listing(p.choices)}" if p.choices else "a list of strings"
     if t == "object":
         return "an object (a TOML table or JSON object)"
     if t == "datetime":
         limits = [
-            f"{word} {_bound_words(b)}"
+            f"{word} {bound_words(b)}"
             for word, b in (("not before", p.not_before), ("not after", p.not_after))
             if b is not None
         ]
         return "an ISO 8601 date-time" + (f" {' and '.join(limits)}" if limits else "")
     if p.choices:
-        return f"one of {_listing(p.choices)}"
+        return f"one of {listing(p.choices)}"
     if p.max_length is not None:
         return f"a string of at most {p.max_length} characters"
     return "a string"
-
-
-def _bound_words(bound: TimeBound) -> str:
-    if isinstance(bound, dt.datetime):
-        return bound.isoformat()
-    if isinstance(bound, dt.timedelta):
-        direction = "after" if bound > dt.timedelta(0) else "before"
-        return f"{span_words(abs(bound))} {direction} now"
-    return "now"
-
-
-def span_words(span: dt.timedelta) -> str:
-    """``span`` for a message: whole days as "31 days", anything else as H:MM:SS."""
-    if span % dt.timedelta(days=1) == dt.timedelta(0):
-        days = span.days
-        return f"{days} day{'s' if days != 1 else ''}"
-    return str(span)
-
-
-def _listing(choices: tuple[Any, ...]) -> str:
-    if all(isinstance(c, str) for c in choices):
-        items = accepted(choices).split(", ")
-    else:
-        items = [str(c) for c in choices]
-    if len(items) > _CHOICES_SHOWN:
-        return ", ".join(items[:_CHOICES_SHOWN]) + f", ... ({len(items)} in all)"
-    return ", ".join(items)
-
-
-def shown(value: Any) -> str:
-    """``value`` for an error message: short, whatever its size (never a huge echo)."""
-    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 200:
-        return f"an integer of about {int(value.bit_length() * 0.30103) + 1} digits"
-    if isinstance(value, str | bytes) and len(value) > _SHOWN:
-        return repr(value[: _SHOWN - 3]) + f"... ({len(value)} characters)"
-    if isinstance(value, list | tuple | dict | set) and len(value) > 20:
-        return f"a {type(value).__name__} of {len(value)} items"
-    try:
-        text = repr(value)
-    except Exception:  # a value whose repr fails is still refused, not a crash
-        return f"a {type(value).__name__}"
-    return text if len(text) <= _SHOWN else text[: _SHOWN - 3] + "..."
-
-
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _is_finite(value: Any) -> bool:
-    return _is_int(value) or (isinstance(value, float) and math.isfinite(value))
 
 
 __all__ = [
@@ -459,6 +344,4 @@ __all__ = [
     "ParamSpec",
     "check_report_params",
     "coerce",
-    "shown",
-    "span_words",
 ]

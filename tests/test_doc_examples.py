@@ -2,7 +2,7 @@
 
 Each page's python blocks run in order in one fresh interpreter (a new namespace per page),
 in a fresh folder holding a ``reportbridge.toml`` whose profiles carry the names the docs
-use (``sailpoint-prod``, ``talkdesk-eu``, ``talkdesk``, ``cloudforet``) and point at
+use (``sailpoint-prod``, ``talkdesk-eu``, ``talkdesk``, ``cloudforet``, ``tenable``) and point at
 running simulators, with the credentials in the environment variables the docs name.
 A block that cannot run says why, in a ``<!-- not-run: REASON -->`` marker; such blocks
 are reported as skipped. TOML blocks must parse; profile and plan examples marked
@@ -30,6 +30,7 @@ from reportbridge.plugins import PluginRegistry
 from reportbridge_explore.simulator import ExploreSimulator
 from reportbridge_sailpoint.simulator import SailPointSimulator
 from reportbridge_spaceone.simulator import SpaceoneSimulator
+from reportbridge_tenable.simulator import TenableSimulator
 from tests.docblocks import Block, blocks, marker_problems, pages
 
 ALL = [b for page in pages() for b in blocks(page)]
@@ -66,6 +67,7 @@ def docs_env() -> Iterator[DocsEnv]:
         sp = stack.enter_context(SailPointSimulator(job_seconds=0.5, file_size=8192))
         td = stack.enter_context(ExploreSimulator(job_seconds=0.5, file_size=8192))
         so = stack.enter_context(SpaceoneSimulator(job_seconds=0.5, file_size=8192))
+        tv = stack.enter_context(TenableSimulator(job_seconds=0.5, file_size=8192))
         polling = "\n[profiles.{0}.polling]\ninitial = 0.1\ncap = 0.5\njitter = 0\n"
         explore = (
             'provider = "explore"\nbase_url = "{base}"\ntoken_url = "{token}"\n'
@@ -83,6 +85,10 @@ def docs_env() -> Iterator[DocsEnv]:
                 f'provider = "spaceone"\nbase_url = "{so.base_url}"\n'
                 f'token = "${{SPACEONE_API_KEY}}"\ndomain_id = "{so.domain_id}"\n'
             ),
+            "tenable": (
+                f'provider = "tenable"\nbase_url = "{tv.base_url}"\n'
+                'access_key = "${TENABLE_ACCESS_KEY}"\nsecret_key = "${TENABLE_SECRET_KEY}"\n'
+            ),
         }
         config = "".join(
             f"[profiles.{name}]\n{body}{polling.format(name)}\n" for name, body in tables.items()
@@ -93,6 +99,8 @@ def docs_env() -> Iterator[DocsEnv]:
             "TALKDESK_CLIENT_ID": td.client_id,
             "TALKDESK_CLIENT_SECRET": td.client_secret,
             "SPACEONE_API_KEY": so.token,
+            "TENABLE_ACCESS_KEY": tv.access_key,
+            "TENABLE_SECRET_KEY": tv.secret_key,
         }
         yield DocsEnv(config, env)
 

@@ -21,6 +21,7 @@ BUILT_IN = {
     "sailpoint": ("reportbridge-sailpoint", "reportbridge_sailpoint"),
     "explore": ("reportbridge-explore", "reportbridge_explore"),
     "spaceone": ("reportbridge-spaceone", "reportbridge_spaceone"),
+    "tenable": ("reportbridge-tenable", "reportbridge_tenable"),
 }
 
 

@@ -11,6 +11,7 @@ at nothing; and it fences each run of doctest lines as a ``pycon`` block.
 
 from __future__ import annotations
 
+import importlib.util
 import re
 from typing import Any
 
@@ -22,14 +23,18 @@ _ROLE = re.compile(
 )
 
 
-def _full_path(obj: griffe.Object, name: str) -> str:
+def _full_path(obj: griffe.Object, name: str) -> str | None:
+    """The name's full path; None for another library (no inventory to link it to)."""
     head, _, rest = name.partition(".")
     for candidate in (name, head):
         try:
             resolved = obj.resolve(candidate)
         except (griffe.NameResolutionError, AttributeError, KeyError):
             continue
-        return resolved if candidate == name else f"{resolved}.{rest}"
+        path = resolved if candidate == name else f"{resolved}.{rest}"
+        return path if path.partition(".")[0] == "reportbridge" else None
+    if head != "reportbridge" and importlib.util.find_spec(head) is not None:
+        return None  # the standard library or a dependency: shown as code, not linked
     return name  # left for autorefs to report as unresolved
 
 
@@ -57,7 +62,8 @@ def _rewrite(obj: griffe.Object, text: str) -> str:
             shown, name = name.partition("<")[0].strip(), target
         else:
             shown = name.rpartition(".")[2] if short else name
-        return f"[`{shown}`][{_full_path(obj, name)}]"
+        path = _full_path(obj, name)
+        return f"`{shown}`" if path is None else f"[`{shown}`][{path}]"
 
     return _fence_doctests(_ROLE.sub(link, text))
 

@@ -98,7 +98,7 @@ def test_providers_lists_the_broken_plugins_and_the_rest(site: Path) -> None:
     broken = {row["distribution"]: row for row in rows.values() if row["broken"]}
     assert set(broken) == set(BROKEN)
     for dist, row in broken.items():
-        assert row["version"] == "1.2.3", dist
+        assert row["distribution_version"] == "1.2.3", dist
         assert row["error"] and "\n" not in row["error"], dist
     assert "RuntimeError: cannot start" in broken["rb-broken-import"]["error"]
     assert "SystemExit" in broken["rb-exits-on-import"]["error"]

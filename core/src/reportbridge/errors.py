@@ -50,6 +50,12 @@ class ValidationError(ReportBridgeError):
         self.field = field
 
 
+class PluginSpecError(ReportBridgeError):
+    """A plugin declared something that contradicts itself (a parameter whose default is
+    outside its own bounds, a bound on a string...): a bug in the plugin, raised when the
+    declaration is made, so at import or registration rather than on a user's request."""
+
+
 class UnsupportedOperationError(ReportBridgeError):
     """The provider cannot do this (cancel, list, a format...)."""
 

@@ -302,11 +302,30 @@ def load_plugin_spec(spec: str) -> object:
     return obj() if isinstance(obj, type) else obj
 
 
-def distribution_of(provider: Provider) -> str | None:
-    """The distribution that ships ``provider`` (for `providers` output)."""
-    module = type(provider).__module__.split(".")[0]
-    for dist_name in importlib.metadata.packages_distributions().get(module, []):
-        return dist_name
+@attrs.frozen
+class Distribution:
+    """An installed distribution: its name and version."""
+
+    name: str
+    version: str
+
+
+def distribution_of(provider: Provider) -> Distribution | None:
+    """The distribution that ships ``provider``, or None for one defined in code.
+
+    Found through the ``reportbridge`` entry point whose module lies in the provider's
+    top-level package (that works for editable installs, which list no files), else
+    through the files installed distributions list.
+    """
+    package = type(provider).__module__.partition(".")[0]
+    for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
+        if ep.module.partition(".")[0] == package and ep.dist is not None:
+            return Distribution(ep.dist.name, ep.dist.version)
+    for name in importlib.metadata.packages_distributions().get(package, []):
+        try:
+            return Distribution(name, importlib.metadata.version(name))
+        except importlib.metadata.PackageNotFoundError:
+            continue
     return None
 
 

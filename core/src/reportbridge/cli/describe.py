@@ -7,6 +7,7 @@ error: `providers` shows what is wrong instead of failing.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import cattrs
@@ -16,6 +17,9 @@ from reportbridge.plugins import BrokenPlugin, PluginRegistry, default_registry,
 from reportbridge.provider import Provider
 
 _conv = cattrs.Converter()
+# JSON-ready forms of date-time parameter rules: instants in ISO 8601, spans in seconds
+_conv.register_unstructure_hook(dt.datetime, lambda value: value.isoformat())
+_conv.register_unstructure_hook(dt.timedelta, lambda value: value.total_seconds())
 
 
 def describe_providers(registry: PluginRegistry | None = None) -> list[dict[str, Any]]:
@@ -23,7 +27,8 @@ def describe_providers(registry: PluginRegistry | None = None) -> list[dict[str,
     rows = []
     for name, provider in sorted(registry.providers().items()):
         dist, version = registry.source_of(name)
-        dist = dist or distribution_of(provider)
+        if dist is None and (found := distribution_of(provider)) is not None:
+            dist, version = found.name, found.version
         try:
             rows.append(_describe(name, provider, dist, version))
         except Exception as exc:
@@ -42,7 +47,7 @@ def _describe(
         "broken": False,
         "display_name": provider.display_name,
         "distribution": dist,
-        "version": version,
+        "distribution_version": version,
         "max_active_jobs": provider.default_max_active_jobs,
         "rate_limit": _conv.unstructure(provider.default_rate_limit),
         **data,
@@ -54,6 +59,6 @@ def broken_row(plugin: BrokenPlugin) -> dict[str, Any]:
         "name": plugin.name,
         "broken": True,
         "distribution": plugin.distribution,
-        "version": plugin.version,
+        "distribution_version": plugin.version,
         "error": plugin.error,
     }

@@ -164,8 +164,8 @@ def cmd_providers(args: argparse.Namespace) -> int:
         return EXIT_OK
     for row in rows:
         source = clean(row["distribution"] or "in-process")
-        if row["version"]:
-            source += f" {clean(row['version'])}"
+        if row["distribution_version"]:
+            source += f" {clean(row['distribution_version'])}"
         if row["broken"]:
             print(f"{clean(row['name']):<12} BROKEN  [{source}]: {clean(row['error'])}")
             continue

@@ -10,6 +10,7 @@ from typing import Any
 from reportbridge.cli.output import emit_json, human_bytes, job_dict, print_job
 from reportbridge.errors import ValidationError
 from reportbridge.model import FetchedFile, ReportJob
+from reportbridge.status import ReportStatus
 
 EXIT_OK, EXIT_JOB_FAILED = 0, 1
 
@@ -115,8 +116,14 @@ def cmd_wait(args: argparse.Namespace) -> int:
 
 def cmd_cancel(args: argparse.Namespace) -> int:
     with reports_from(args) as reports:
-        job = reports.cancel(args.ref)
+        job = reports.cancel(args.ref)  # a finished job is returned as it is, nothing sent
         show(job, [], args)
+        if job.is_terminal and job.status is not ReportStatus.CANCELLED:
+            print(
+                f"reportbridge: job {job.job_id} already {job.status.value}; nothing cancelled",
+                file=sys.stderr,
+            )
+            return EXIT_JOB_FAILED
         return EXIT_OK
 
 

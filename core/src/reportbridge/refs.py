@@ -24,6 +24,7 @@ from typing import Any, NoReturn, Protocol
 import attrs
 
 from reportbridge.errors import ValidationError
+from reportbridge.jsonsafe import nesting_depth
 from reportbridge.logging import get_logger, redact_text
 
 PREFIX = "rb1."
@@ -206,7 +207,7 @@ def _extra(value: object) -> dict[str, str]:
 
 def _flat_json_object(text: str) -> dict[str, Any]:
     """A JSON object at most two levels deep (``extra``), without NaN or duplicate keys."""
-    if _nesting(text) > 2:
+    if nesting_depth(text) > 2:
         _refuse("job reference is nested deeper than it can be; copy the whole reference")
 
     def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -225,28 +226,6 @@ def _flat_json_object(text: str) -> dict[str, Any]:
     if not isinstance(value, dict):
         _refuse(f"job reference holds a {_kind(value)}, not an object")
     return value
-
-
-def _nesting(text: str) -> int:
-    """The deepest nesting of arrays and objects in JSON text (strings skipped)."""
-    deepest = depth = 0
-    in_string = escaped = False
-    for char in text:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif char == "\\":
-                escaped = True
-            elif char == '"':
-                in_string = False
-        elif char == '"':
-            in_string = True
-        elif char in "[{":
-            depth += 1
-            deepest = max(deepest, depth)
-        elif char in "]}":
-            depth -= 1
-    return deepest
 
 
 __all__ = [

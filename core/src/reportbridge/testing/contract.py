@@ -11,7 +11,9 @@ class TestMyProviderContract(ProviderContract):
 ```
 
 The provider's simulator must accept the keyword options ``job_seconds`` (how long a
-job runs) and ``file_size`` (bytes of each report file).
+job runs) and ``file_size`` (bytes of each report file); with ``forced_job_id`` (the id
+every new job gets) the contract also checks hostile ids in the vendor's answers. The
+cases on ids and cancel live in :mod:`reportbridge.testing.contract_ids`.
 """
 
 from __future__ import annotations
@@ -26,12 +28,13 @@ from reportbridge.plugins import PluginRegistry
 from reportbridge.polling import PollPolicy
 from reportbridge.refs import decode_ref
 from reportbridge.status import ReportStatus
+from reportbridge.testing.contract_ids import HostileIdsContract
 from reportbridge.testing.server import Simulator
 
 FAST = PollPolicy(initial=0.05, backoff=1.2, cap=0.2, jitter=0.0)
 
 
-class ProviderContract:
+class ProviderContract(HostileIdsContract):
     provider_name: ClassVar[str]
     report_type: ClassVar[str]
     params: ClassVar[dict[str, Any]] = {}

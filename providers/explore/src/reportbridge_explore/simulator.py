@@ -18,6 +18,7 @@ import threading
 import time
 import uuid
 from typing import Any
+from urllib.parse import quote
 
 from reportbridge.testing import Request, Response, Simulator, route
 from reportbridge_explore.params import REPORT_TYPES
@@ -233,11 +234,8 @@ class ExploreSimulator(Simulator):
         }
 
     def _links(self, job: SimJob) -> dict[str, Any]:
-        base = f"{self.base_url}/data/reports/{job.type}"
-        return {
-            "self": {"href": f"{base}/jobs/{job.id}"},
-            "files": {"href": f"{base}/files/{job.id}"},
-        }
+        base, seg = f"{self.base_url}/data/reports/{job.type}", quote(job.id, safe="")
+        return {"self": {"href": f"{base}/jobs/{seg}"}, "files": {"href": f"{base}/files/{seg}"}}
 
     def _wrapped(self, job: SimJob, state: str | None = None) -> dict[str, Any]:
         return {"job": self._view(job, state), "_links": self._links(job)}
@@ -316,7 +314,7 @@ class ExploreSimulator(Simulator):
         state = self.progression.state(job, time.monotonic())
         if state != "done":
             return Response.json(self._wrapped(job, state))
-        files = f"/data/reports/{kind}/files/{job.id}"
+        files = f"/data/reports/{kind}/files/{quote(job.id, safe='')}"
         if self.location == "absolute":
             files = self.base_url + files
         return Response.redirect(files, self.poll_redirect_status, self._wrapped(job, state))
@@ -348,7 +346,7 @@ class ExploreSimulator(Simulator):
         if state != "done" or lagging:
             return Response.json(self._wrapped(job, "uploading" if lagging else state))
         name = f"{job.id}.{EXTENSIONS[job.format]}"
-        url = f"{self.origin_url('storage')}/_s3/reports/{name}?{self.signer.query(name)}"
+        url = f"{self.origin_url('storage')}/_s3/reports/{quote(name)}?{self.signer.query(name)}"
         return Response.redirect(url, self.files_redirect_status)
 
     @route("DELETE", r"/data/reports/(?P<kind>[^/]+)/files/(?P<job_id>[^/]+)")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -13,8 +12,9 @@ from explore_testkit import FAST, JANUARY
 
 from reportbridge import ProviderProtocolError, ReportJob, ReportStatus, ValidationError
 from reportbridge.facade import Reports
-from reportbridge.refs import PREFIX, decode_ref
+from reportbridge.refs import decode_ref
 from reportbridge.testing import Request, Response
+from reportbridge.testing.contract_ids import handmade_ref
 from reportbridge_explore.simulator import ExploreSimulator
 
 SimFactory = Callable[..., ExploreSimulator]
@@ -44,9 +44,9 @@ def crafted(
     extra: dict[str, str] | None = None,
 ) -> str:
     """A reference written by hand (encode_ref would never write a secret-bearing URL)."""
-    short = {"p": "explore", "n": "tx", "i": job_id, "t": report_type, "x": extra or {}}
-    data = json.dumps(short).encode()
-    return PREFIX + base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+    return handmade_ref(
+        {"p": "explore", "n": "tx", "i": job_id, "t": report_type, "x": extra or {}}
+    )
 
 
 @pytest.mark.parametrize("job_id", HOSTILE_IDS)

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import base64
-import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import ACCOUNTS, FAST, MakeReports, MakeSim
 
 from reportbridge import (
     ConfigurationError,
@@ -17,9 +15,15 @@ from reportbridge import (
     ValidationError,
 )
 from reportbridge.facade import Reports
-from reportbridge.refs import PREFIX
+from reportbridge.polling import PollPolicy
+from reportbridge.testing.contract_ids import handmade_ref
 from reportbridge_sailpoint.simulator import SailPointSimulator
 
+# Not imported from conftest: "conftest" names another provider's module in mixed runs.
+MakeSim = Callable[..., SailPointSimulator]
+MakeReports = Callable[..., Reports]
+FAST = PollPolicy(initial=0.02, backoff=1.3, cap=0.1, jitter=0.0)
+ACCOUNTS = {"application": "2c9180897e7742b2017e781782f705b9", "sourceName": "Active Directory"}
 GOOD_ID = "ef38f94347e94562b5bb8424a56397d8"
 PATH_UNSAFE = [
     "../../../admin/users/42?force=true#",
@@ -37,8 +41,7 @@ WRONG_SHAPE = [GOOD_ID.upper(), GOOD_ID[:-1], GOOD_ID + "0", "report-4f2a9c1d7b3
 
 
 def crafted(job_id: str) -> str:
-    short = {"p": "sailpoint", "n": "sp", "i": job_id, "t": "ACCOUNTS"}
-    return PREFIX + base64.urlsafe_b64encode(json.dumps(short).encode()).decode().rstrip("=")
+    return handmade_ref({"p": "sailpoint", "n": "sp", "i": job_id, "t": "ACCOUNTS"})
 
 
 @pytest.mark.parametrize("job_id", PATH_UNSAFE + WRONG_SHAPE)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -18,7 +16,7 @@ from reportbridge import (
     ValidationError,
 )
 from reportbridge.facade import Reports
-from reportbridge.refs import PREFIX
+from reportbridge.testing.contract_ids import handmade_ref
 from reportbridge_spaceone.simulator import SpaceoneSimulator
 
 MakeSim = Callable[..., SpaceoneSimulator]
@@ -39,8 +37,7 @@ WRONG_SHAPE = ["report-4F2A9C1D7B30", "report-4f2a9c1d7b3", "template-4f2a9c1d7b
 
 
 def crafted(report_id: str) -> str:
-    short = {"p": "spaceone", "n": "so", "i": report_id, "t": PDF}
-    return PREFIX + base64.urlsafe_b64encode(json.dumps(short).encode()).decode().rstrip("=")
+    return handmade_ref({"p": "spaceone", "n": "so", "i": report_id, "t": PDF})
 
 
 @pytest.mark.parametrize("api_style", ["rest", "gateway"])

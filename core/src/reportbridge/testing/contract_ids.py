@@ -13,10 +13,12 @@ what the client does with an id it was answered.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import inspect
+import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import unquote
@@ -27,7 +29,7 @@ from reportbridge.errors import ProviderProtocolError, ReportBridgeError, Valida
 from reportbridge.model import ReportJob
 from reportbridge.plugins import PluginRegistry
 from reportbridge.polling import PollPolicy
-from reportbridge.refs import JobRef, encode_ref
+from reportbridge.refs import PREFIX, JobRef, encode_ref
 from reportbridge.status import ReportStatus
 from reportbridge.testing.server import RecordedRequest, Simulator
 
@@ -55,6 +57,14 @@ HOSTILE_IDS = (
 #: ids no server may receive: a dot segment cannot be encoded away
 DOT_SEGMENTS = (".", "..")
 _FAST = PollPolicy(initial=0.05, backoff=1.2, cap=0.2, jitter=0.0)
+
+
+def handmade_ref(fields: Mapping[str, Any] | str) -> str:
+    """A job reference written by hand, as someone could paste it: ``rb1.`` and URL-safe
+    base64 of ``fields`` (the short keys ``p n i t s x``) or of JSON text, with none of the
+    checks :func:`~reportbridge.refs.encode_ref` makes."""
+    text = fields if isinstance(fields, str) else json.dumps(fields, allow_nan=True)
+    return PREFIX + base64.urlsafe_b64encode(text.encode()).rstrip(b"=").decode()
 
 
 def stray_requests(simulator: Simulator, requests: list[RecordedRequest], value: str) -> list[str]:
@@ -130,30 +140,25 @@ class HostileIdsContract:
             assert not stray, f"{value!r} steered requests: {stray}"
 
     # -- the cases -------------------------------------------------------------------------
-    @pytest.mark.parametrize("hostile", HOSTILE_IDS)
-    def test_path_unsafe_ids_in_a_reference_never_steer_a_request(
+    @pytest.mark.parametrize(
+        ("field", "hostile"),
+        [("job_id", h) for h in HOSTILE_IDS]
+        + [("report_type", h) for h in HOSTILE_IDS[:4] + HOSTILE_IDS[6:8]],
+    )
+    def test_path_unsafe_values_in_a_reference_never_steer_a_request(
         self,
         reports: Any,
         simulator: Simulator,
         registry: PluginRegistry,
         tmp_path: Path,
+        field: str,
         hostile: str,
     ) -> None:
-        reports.run("contract", self.report_type, **self.params)  # a token is cached first
-        ops = self._operations(reports, registry, hostile, self.report_type, tmp_path)
-        self._check_steering(simulator, ops, hostile)
-
-    @pytest.mark.parametrize("hostile", HOSTILE_IDS[:4] + HOSTILE_IDS[6:8])
-    def test_path_unsafe_report_types_in_a_reference_never_steer_a_request(
-        self,
-        reports: Any,
-        simulator: Simulator,
-        registry: PluginRegistry,
-        tmp_path: Path,
-        hostile: str,
-    ) -> None:
-        job = reports.run("contract", self.report_type, **self.params)
-        ops = self._operations(reports, registry, job.job_id, hostile, tmp_path)
+        job = reports.run("contract", self.report_type, **self.params)  # a token is cached
+        job_id, report_type = (hostile, self.report_type)
+        if field == "report_type":
+            job_id, report_type = job.job_id, hostile
+        ops = self._operations(reports, registry, job_id, report_type, tmp_path)
         self._check_steering(simulator, ops, hostile)
 
     @pytest.mark.parametrize("dots", DOT_SEGMENTS)
@@ -223,4 +228,11 @@ class HostileIdsContract:
                 assert fetched.size > 0
 
 
-__all__ = ["DOT_SEGMENTS", "HOSTILE_IDS", "MARKER", "HostileIdsContract", "stray_requests"]
+__all__ = [
+    "DOT_SEGMENTS",
+    "HOSTILE_IDS",
+    "MARKER",
+    "HostileIdsContract",
+    "handmade_ref",
+    "stray_requests",
+]

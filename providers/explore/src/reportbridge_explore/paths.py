@@ -61,6 +61,8 @@ def storable_files_url(http: HttpClient, url: str) -> str | None:
     A query string, fragment or user info may carry a credential (a signed link): such a
     URL is not kept, the next poll or the documented path finds the file again.
     """
+    if any(c == "\\" or c.isspace() or not c.isprintable() for c in url):
+        return None  # parsers disagree on such URLs: never keep one
     parts = urlsplit(url)
     if parts.query or parts.fragment or "@" in parts.netloc or not http.same_origin(url):
         return None

@@ -36,7 +36,7 @@ def test_cancel_of_a_finished_job_sends_no_cancel(
     assert other.cancel(done.ref).status is done.status
     assert sim.count("POST", r"/cancel$") == 0
     if outcome == "done":
-        fetched = reports.fetch(done, tmp_path)
+        (fetched,) = reports.fetch(done, tmp_path)
         assert fetched.sha256 == sim.file_for(done.job_id).sha256
 
 

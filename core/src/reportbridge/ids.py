@@ -123,7 +123,7 @@ def vendor_id(
     problem = segment_problem(value, pattern)
     if problem is not None:
         raise ProviderProtocolError(
-            f"{provider} answered a {what} that cannot address it: {shown(value)} {problem}; "
+            f"the {what} in {provider}'s answer cannot address it: {shown(value)} {problem}; "
             f"{_accepted(pattern, example)}",
             provider=provider,
         )

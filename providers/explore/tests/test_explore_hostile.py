@@ -113,7 +113,8 @@ def test_an_unusual_but_harmless_id_travels_as_one_encoded_segment(
     assert job.job_id == odd and decode_ref(job.ref).job_id == odd
     done = reports.wait(job.ref, policy=FAST, timeout=20)
     assert done.status is ReportStatus.SUCCEEDED
-    assert reports.fetch(done, tmp_path).sha256 == sim.file_for(odd).sha256
+    (fetched,) = reports.fetch(done, tmp_path)
+    assert fetched.sha256 == sim.file_for(odd).sha256
     polls = [r.path for r in sim.requests if r.method == "GET" and "/jobs/" in r.path]
     assert polls and all(
         p == "/data/reports/calls/jobs/job%3A%C3%BCn%C3%AFcode~1%3Bv%3D2%40x" for p in polls
@@ -170,7 +171,7 @@ def test_a_signed_location_is_never_stored_in_the_reference(
     for text in (done.ref, repr(decode_ref(done.ref))):
         assert "0a1b2c3d4e5f" not in text and "X-Amz" not in text
     assert "files" not in done.extra
-    assert reports.fetch(done, tmp_path).size > 0
+    assert reports.fetch(done, tmp_path)[0].size > 0
 
 
 def test_a_files_location_without_query_is_kept(

@@ -103,7 +103,7 @@ def test_another_shape_works_without_strict_ids(
     reports = sp_reports(sim, strict_ids=False)
     done = reports.wait(reports.run("sp", "ACCOUNTS", **ACCOUNTS), timeout=20, policy=FAST)
     assert done.job_id == odd and done.status is ReportStatus.SUCCEEDED
-    fetched = reports.fetch(done, tmp_path, format="csv")
+    (fetched,) = reports.fetch(done, tmp_path, format="csv")
     assert fetched.sha256 == sim.served_sha256(odd, "csv")
     segment = "TASK%3A%C3%9Cn%C3%AF~" + GOOD_ID.upper()
     assert sim.count("GET", f"^/v3/reports/{segment}/result$") >= 1
@@ -135,5 +135,5 @@ def test_cancel_never_destroys_a_finished_result(
     for target in (done, done.ref):
         assert reports.cancel(target).status is ReportStatus.SUCCEEDED
     assert sim.count("POST", "/cancel$") == 0
-    fetched = reports.fetch(done, tmp_path, format="csv")
+    (fetched,) = reports.fetch(done, tmp_path, format="csv")
     assert fetched.sha256 == sim.served_sha256(done.job_id, "csv")

@@ -103,7 +103,7 @@ def test_another_id_shape_works_without_strict_ids(
     reports = make_spaceone(sim, strict_ids=False)
     done = reports.wait(reports.run("so", PDF, name="x"), timeout=20, policy=FAST)
     assert done.job_id == odd and done.status is ReportStatus.SUCCEEDED
-    fetched = reports.fetch(done, tmp_path)
+    (fetched,) = reports.fetch(done, tmp_path)
     assert fetched.sha256 == sim.served_sha256(odd, "pdf")
     gets = [r.path for r in sim.requests if r.method == "GET" and r.origin == "api"]
     assert gets and all(p.startswith("/report/v1/report/Report%3A%C3%9Cn%C3%AF~0001") for p in gets)

@@ -220,12 +220,14 @@ class HostileIdsContract:
                 method, path, origin = looks
                 is_look = (r.method, r.origin) == (method, origin) and re.search(path, r.path)
                 assert is_look, f"cancel of a finished job sent {r.method} {r.path}"
-        if done.status is ReportStatus.SUCCEEDED:
-            fetched = reports.fetch(done, tmp_path, format=self.fetch_format)
-            try:
-                assert fetched.sha256 == simulator.served_sha256(done.job_id, fetched.format)
-            except NotImplementedError:
-                assert fetched.size > 0
+        if done.is_fetchable:
+            for f in reports.fetch(done, tmp_path, format=self.fetch_format):
+                part = {} if f.part == f.format else {"part": f.part}
+                try:
+                    served = simulator.served_sha256(done.job_id, f.format, **part)
+                except NotImplementedError:
+                    served = f.sha256
+                assert f.sha256 == served, f"{f.path.name}: the result changed after cancel"
 
 
 __all__ = [

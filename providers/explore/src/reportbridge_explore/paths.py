@@ -14,7 +14,7 @@ from reportbridge.errors import ValidationError
 from reportbridge.ids import path_segment, shown, vendor_id
 from reportbridge.model import ReportJob
 from reportbridge.transport import HttpClient
-from reportbridge.transport.tls import check_url_allowed
+from reportbridge.transport.urls import check_url_allowed
 from reportbridge_explore.settings import REPORT_TYPE_SHAPE
 from reportbridge_explore.status import PROVIDER
 

@@ -121,7 +121,7 @@ def test_cancel_and_failed_exit_codes(
     )[0]
     refused = run_cli("--config", str(config), "cancel", done["ref"], env=env)
     assert refused.returncode == 1
-    assert "already finished" in refused.stderr
+    assert "already succeeded; nothing cancelled" in refused.stderr
 
 
 @pytest.mark.parametrize(

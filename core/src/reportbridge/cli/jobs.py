@@ -160,8 +160,14 @@ def cmd_wait(args: argparse.Namespace) -> int:
 
 def cmd_cancel(args: argparse.Namespace) -> int:
     with reports_from(args) as reports:
-        job = reports.cancel(args.ref)
+        job = reports.cancel(args.ref)  # a finished job is returned as it is, nothing sent
         show(job, [], args)
+        if job.is_terminal and job.status is not ReportStatus.CANCELLED:
+            print(
+                f"reportbridge: job {job.job_id} already {job.status.value}; nothing cancelled",
+                file=sys.stderr,
+            )
+            return EXIT_JOB_FAILED
         return EXIT_OK
 
 

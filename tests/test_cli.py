@@ -128,7 +128,7 @@ def test_cancel_and_failed_exit_codes(
     ("args", "needle"),
     [
         (["run", "toy1", "NOPE"], "accepted: AUDIT, USERS"),
-        (["run", "toy1", "USERS", "-p", "novalue"], "KEY=VALUE"),
+        (["run", "toy1", "USERS", "-p", "novalue"], "NAME=VALUE"),
         (["run", "toy1", "USERS", "--params-json", "[1]"], "JSON object"),
         (["run", "ghost", "USERS"], "configured profiles: toy1"),
         (["status", "not-a-ref"], "job reference"),

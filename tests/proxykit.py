@@ -222,3 +222,18 @@ class _Tap:
         finally:
             with contextlib.suppress(OSError):
                 dst.shutdown(socket.SHUT_WR)
+
+
+def tls_server_context(ca: Any, *hosts: str) -> Any:
+    """A server TLS context with a certificate ``ca`` (trustme) issued for ``hosts``."""
+    import ssl
+
+    ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert(*hosts).configure_cert(ctx)
+    return ctx
+
+
+def clear_authorization(data: bytes) -> bool:
+    """Whether an ``Authorization:`` header line appears in ``data`` in clear (a
+    ``Proxy-Authorization:`` line, meant for the proxy, is not one)."""
+    return b"\nauthorization:" in data.lower()

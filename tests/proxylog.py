@@ -2,7 +2,8 @@
 
 Loaded inside the proxy process (``--plugins tests.proxylog.RequestLog``); the log file
 is named by $RB_PROXY_LOG. Each line: method, host, port, path and the request's
-headers (the value of Proxy-Authorization replaced by its scheme: the test knows it).
+headers (names in lower case; the value of Proxy-Authorization replaced by its scheme:
+the test knows it).
 For a CONNECT the headers are those of the CONNECT request itself; what then flows in
 the tunnel is TLS the proxy cannot read.
 """
@@ -38,7 +39,7 @@ class RequestLog(HttpProxyBasePlugin):
     def _write(request: HttpParser, stage: str) -> None:
         headers: dict[str, str] = {}
         for name, value in (request.headers or {}).values():
-            key = _text(name)
+            key = _text(name).lower()
             text = _text(value)
             if key.lower() == "proxy-authorization":
                 text = text.split(" ", 1)[0] + " <checked by the proxy>"

@@ -237,6 +237,8 @@ class ProxyRules:
             return chosen.shown()
         if self.proxy is None:
             return "none"
+        if origin.scheme == "http" and not self.bypass.matches(origin):
+            return "none (plain http is never proxied)"
         return "none (no_proxy)"
 
 

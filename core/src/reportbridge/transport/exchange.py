@@ -1,7 +1,8 @@
-"""One attempt of a request as observers see it (:class:`~reportbridge.events.HttpExchange`).
+"""One exchange of the HTTP client: sending it (:func:`send_once`) and reporting it to
+observers (:class:`Attempt`, an :class:`~reportbridge.events.HttpExchange` each).
 
-The HTTP client makes an :class:`Attempt` per request sent and reports it once its fate
-is known: answered, sent again (and why), redirected, or failed. What is reported never
+The client makes an :class:`Attempt` per request sent and reports it once its fate is
+known: answered, sent again (and why), redirected, or failed. What is reported never
 holds a secret: the origin and the path (redacted), never the query string, a header
 or a body.
 """
@@ -14,20 +15,81 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+import urllib3
+
+import reportbridge.transport.deadline as deadline
 from reportbridge.events import HttpExchange, current_operation
 from reportbridge.logging import get_logger, redact_text
+from reportbridge.transport.options import TransportOptions
 from reportbridge.transport.proxy import ProxySpec
+from reportbridge.transport.response import HttpResponse
 from reportbridge.transport.urls import Origin
+from reportbridge.transport.watchdog import ExchangeGuard, guarding, sock_of
 
 if TYPE_CHECKING:
     from urllib3.exceptions import ProxyError
-
-    from reportbridge.transport.response import HttpResponse
 
 log = get_logger("reportbridge.http")
 #: what an observer of exchanges is given (see :mod:`reportbridge.events`)
 ExchangeObserver = Callable[[HttpExchange], None]
 _TUNNEL_STATUS = re.compile(r"Tunnel connection failed: (\d{3})")
+
+
+def send_once(
+    manager: urllib3.PoolManager,
+    method: str,
+    url: str,
+    body: bytes | None,
+    headers: dict[str, str],
+    *,
+    options: TransportOptions,
+    provider: str | None,
+    stream: bool,
+    guard: ExchangeGuard,
+    what: str,
+) -> HttpResponse:
+    """One request and its answer (a non-streamed body read whole, capped)."""
+    left = deadline.remaining()
+    timeout = urllib3.Timeout(
+        connect=options.connect_timeout
+        if left is None
+        else max(min(options.connect_timeout, left), 0.001),
+        read=options.read_timeout if left is None else max(min(options.read_timeout, left), 0.001),
+    )
+    with guarding(guard):
+        raw = manager.request(
+            method,
+            url,
+            body=body,
+            headers=headers,
+            redirect=False,
+            retries=False,
+            preload_content=False,
+            decode_content=False,
+            timeout=timeout,
+        )
+        resp = HttpResponse(
+            raw,
+            url,
+            provider,
+            max_body_bytes=options.max_body_bytes,
+            stall_timeout=options.stall_timeout,
+            guard=guard,
+            what=what,
+        )
+        if stream:
+            # the body is read later, by the caller: no byte for stall_timeout fails
+            # it, and the deadline (if any) still ends it
+            guard.rearm(deadline.current())
+            sock = sock_of(raw)
+            if sock is not None:
+                sock.settimeout(options.stall_timeout)
+            return resp
+        try:
+            resp.preload()
+        finally:
+            guard.release()  # the body is read (or refused): the exchange is over
+        return resp
 
 
 class Attempt:
@@ -116,4 +178,4 @@ def tunnel_status(exc: ProxyError) -> int | None:
     return int(found.group(1)) if found else None
 
 
-__all__ = ["Attempt", "ExchangeObserver", "request_id", "tunnel_status"]
+__all__ = ["Attempt", "ExchangeObserver", "request_id", "send_once", "tunnel_status"]

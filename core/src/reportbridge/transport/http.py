@@ -53,7 +53,7 @@ from reportbridge.errors import (
 from reportbridge.events import TRACE_HEADERS, current_operation
 from reportbridge.logging import get_logger, redact_text
 from reportbridge.transport.auth import NoAuth, TokenSource
-from reportbridge.transport.exchange import Attempt, ExchangeObserver, tunnel_status
+from reportbridge.transport.exchange import Attempt, ExchangeObserver, send_once, tunnel_status
 from reportbridge.transport.headers import check_headers, header_problem, portable
 from reportbridge.transport.hosts import DownloadHosts
 from reportbridge.transport.options import TransportOptions
@@ -63,7 +63,7 @@ from reportbridge.transport.ratelimit import RateLimiter, shared_limiter
 from reportbridge.transport.response import HttpResponse
 from reportbridge.transport.retry import parse_retry_after
 from reportbridge.transport.urls import Origin, check_text, check_url_allowed, parse_origin
-from reportbridge.transport.watchdog import ExchangeGuard, guarding, sock_of
+from reportbridge.transport.watchdog import ExchangeGuard
 
 log = get_logger("reportbridge.http")
 
@@ -208,7 +208,18 @@ class HttpClient:
             )
             try:
                 self.requests_sent += 1
-                resp = self._exchange(manager, method, url, body, send_headers, stream, guard, what)
+                resp = send_once(
+                    manager,
+                    method,
+                    url,
+                    body,
+                    send_headers,
+                    options=self.options,
+                    provider=self.provider,
+                    stream=stream,
+                    guard=guard,
+                    what=what,
+                )
             except SSLError as exc:
                 guard.release()
                 seen.report(None)
@@ -350,61 +361,6 @@ class HttpClient:
         for name, value in operation.trace_headers.items():
             if name.lower() in TRACE_HEADERS and header_problem(name, value) is None:
                 headers[name.lower()] = value
-
-    def _exchange(
-        self,
-        manager: urllib3.PoolManager,
-        method: str,
-        url: str,
-        body: bytes | None,
-        headers: dict[str, str],
-        stream: bool,
-        guard: ExchangeGuard,
-        what: str,
-    ) -> HttpResponse:
-        """One request and its answer (a non-streamed body read whole, capped)."""
-        opts = self.options
-        left = deadline.remaining()
-        timeout = urllib3.Timeout(
-            connect=opts.connect_timeout
-            if left is None
-            else max(min(opts.connect_timeout, left), 0.001),
-            read=opts.read_timeout if left is None else max(min(opts.read_timeout, left), 0.001),
-        )
-        with guarding(guard):
-            raw = manager.request(
-                method,
-                url,
-                body=body,
-                headers=headers,
-                redirect=False,
-                retries=False,
-                preload_content=False,
-                decode_content=False,
-                timeout=timeout,
-            )
-            resp = HttpResponse(
-                raw,
-                url,
-                self.provider,
-                max_body_bytes=opts.max_body_bytes,
-                stall_timeout=opts.stall_timeout,
-                guard=guard,
-                what=what,
-            )
-            if stream:
-                # the body is read later, by the caller: no byte for stall_timeout fails
-                # it, and the deadline (if any) still ends it
-                guard.rearm(deadline.current())
-                sock = sock_of(raw)
-                if sock is not None:
-                    sock.settimeout(opts.stall_timeout)
-                return resp
-            try:
-                resp.preload()
-            finally:
-                guard.release()  # the body is read (or refused): the exchange is over
-            return resp
 
     def _exchange_end(self) -> float:
         end = time.monotonic() + self.options.request_timeout

@@ -5,23 +5,26 @@
 provider = "sailpoint"               # which plugin
 base_url = "https://acme.api.identitynow.com"
 client_id = "${SAILPOINT_CLIENT_ID}" # ${VAR} or ${VAR:-default} read from the environment
-client_secret = "${SAILPOINT_CLIENT_SECRET}"
+client_secret = "${file:/run/secrets/sailpoint}" # or ${keyring:service/name}, ${env:VAR}
 concurrency = 4                      # jobs driven at once by run_many/audit (default 4)
 max_active_jobs = 10                 # client-side cap on unfinished jobs (default: provider's)
 
 [profiles.prod-sailpoint.transport]  # optional: connect_timeout, read_timeout, request_timeout,
 read_timeout = 30                    # stall_timeout, max_body_bytes, max_attempts,
 rate_limit = "100/10s"               # backoff_initial, backoff_max, max_retry_after, ca_bundle,
-                                     # rate_limit, pool_maxsize, max_redirects, user_agent
+proxy = "http://proxy.corp:3128"     # rate_limit, pool_maxsize, max_redirects, user_agent,
+                                     # proxy, no_proxy, download_hosts, trace_context
 
 [profiles.prod-sailpoint.polling]    # optional: initial, backoff, cap, jitter, max_hint
 initial = 2
 ```
 
-Every other key belongs to the provider's settings. Numbers are checked here: a timeout
-must be finite and > 0, a back-off or Retry-After bound finite and >= 0, counts whole
-numbers in range; anything else is a :class:`ConfigurationError` naming the key and the
-accepted range. See docs/guide.md for each transport setting, its default and why.
+Every other key belongs to the provider's settings. ``${...}`` references are resolved
+as :mod:`reportbridge.secrets` says (environment, secret files, keyring, plugins).
+Numbers are checked here: a timeout must be finite and > 0, a back-off or Retry-After
+bound finite and >= 0, counts whole numbers in range; anything else is a
+:class:`ConfigurationError` naming the key and the accepted range. See docs/guide.md
+for each transport setting, its default and why.
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ from __future__ import annotations
 import os
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +40,7 @@ import attrs
 
 from reportbridge.errors import ConfigurationError, accepted
 from reportbridge.polling import PollPolicy
+from reportbridge.secrets import SecretContext, SecretResolver, expand
 from reportbridge.transport.limits import check_number, check_whole
 from reportbridge.transport.options import TransportOptions
 from reportbridge.transport.ratelimit import RateLimit
@@ -64,6 +68,10 @@ _TRANSPORT_KEYS: dict[str, _Spec] = {
     "pool_maxsize": (int, 1),
     "user_agent": (str,),
     "max_redirects": (int, 0),
+    "proxy": (str,),
+    "no_proxy": (object,),
+    "download_hosts": (object,),
+    "trace_context": (bool,),
 }
 _POLL_KEYS: dict[str, _Spec] = {
     "initial": _SECONDS,
@@ -73,7 +81,7 @@ _POLL_KEYS: dict[str, _Spec] = {
     "max_hint": _WAIT,
 }
 _PROFILE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
-_VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+Resolvers = Callable[[], Mapping[str, SecretResolver]]
 
 
 @attrs.frozen
@@ -109,11 +117,24 @@ def find_config(
 
 
 def load_config(
-    path: str | os.PathLike[str] | None = None, env: Mapping[str, str] | None = None
+    path: str | os.PathLike[str] | None = None,
+    env: Mapping[str, str] | None = None,
+    *,
+    resolvers: Resolvers | None = None,
 ) -> dict[str, Profile]:
-    """Read profiles from a TOML file."""
+    """Read profiles from a TOML file; relative ``${file:...}`` paths are relative to its
+    folder, and ``resolvers`` gives the secret schemes of plugins (see
+    :class:`~reportbridge.secrets.SecretContext`)."""
     env = os.environ if env is None else env
     file = find_config(path, env)
+    data = read_toml(file)
+    return parse_config(
+        data, env=env, source=str(file), base_dir=file.absolute().parent, resolvers=resolvers
+    )
+
+
+def read_toml(file: Path) -> dict[str, Any]:
+    """A config file's TOML, or a :class:`ConfigurationError` saying why it cannot be read."""
     try:
         data = tomllib.loads(file.read_text(encoding="utf-8"))
     except UnicodeDecodeError:
@@ -122,14 +143,26 @@ def load_config(
         raise ConfigurationError(f"config file {str(file)!r} is not valid TOML: {exc}") from None
     except OSError as exc:
         raise ConfigurationError(f"cannot read config file {str(file)!r}: {exc.strerror}") from None
-    return parse_config(data, env=env, source=str(file))
+    return data
 
 
 def parse_config(
-    data: Mapping[str, Any], *, env: Mapping[str, str] | None = None, source: str = "config"
+    data: Mapping[str, Any],
+    *,
+    env: Mapping[str, str] | None = None,
+    source: str = "config",
+    base_dir: Path | None = None,
+    resolvers: Resolvers | None = None,
 ) -> dict[str, Profile]:
     """Profiles from already-parsed TOML (a mapping with a ``profiles`` table)."""
-    env = os.environ if env is None else env
+    return {
+        name: parse_profile(name, table, env=env, base_dir=base_dir, resolvers=resolvers)
+        for name, table in profile_tables(data, source=source).items()
+    }
+
+
+def profile_tables(data: Mapping[str, Any], *, source: str = "config") -> dict[str, Any]:
+    """The ``[profiles.NAME]`` tables of a config, unparsed (nothing resolved yet)."""
     extra = sorted(set(data) - {"profiles"})
     if extra:
         raise ConfigurationError(
@@ -140,20 +173,50 @@ def parse_config(
         raise ConfigurationError(
             f'{source}: no profiles; add a table such as [profiles.prod] with provider = "..."'
         )
-    return {name: parse_profile(name, table, env=env) for name, table in profiles.items()}
+    return profiles
 
 
-def parse_profile(name: str, table: Any, *, env: Mapping[str, str] | None = None) -> Profile:
-    """One profile from its table; ``${VAR}`` values are read from ``env``."""
-    env = os.environ if env is None else env
+def parse_profile(
+    name: str,
+    table: Any,
+    *,
+    env: Mapping[str, str] | None = None,
+    base_dir: Path | None = None,
+    resolvers: Resolvers | None = None,
+) -> Profile:
+    """One profile from its table; ``${...}`` references are resolved (environment
+    variables from ``env``; see :mod:`reportbridge.secrets`)."""
+    resolved = resolve_table(name, table, env=env, base_dir=base_dir, resolvers=resolvers)
+    return build_profile(name, resolved)
+
+
+def resolve_table(
+    name: str,
+    table: Any,
+    *,
+    env: Mapping[str, str] | None = None,
+    base_dir: Path | None = None,
+    resolvers: Resolvers | None = None,
+) -> dict[str, Any]:
+    """A profile's table with its ``${...}`` references resolved (nothing else checked)."""
+    ctx = SecretContext(os.environ if env is None else env, base_dir, resolvers)
+    _check_name(name)
+    if not isinstance(table, Mapping):
+        raise ConfigurationError(f"profile {name!r} must be a table of settings")
+    return {k: expand(v, ctx, f"profiles.{name}.{k}") for k, v in table.items()}
+
+
+def _check_name(name: object) -> None:
     if not isinstance(name, str) or not _PROFILE_NAME.match(name):
         raise ConfigurationError(
             f"profile name {name!r} is not accepted; use 1-64 letters, digits, '.', '_' or '-', "
             "starting with a letter or digit"
         )
-    if not isinstance(table, Mapping):
-        raise ConfigurationError(f"profile {name!r} must be a table of settings")
-    table = {k: _expand(v, env, f"profiles.{name}.{k}") for k, v in table.items()}
+
+
+def build_profile(name: str, table: Mapping[str, Any]) -> Profile:
+    """A profile from a table whose references are resolved (:func:`resolve_table`)."""
+    _check_name(name)
     provider = table.get("provider")
     if not isinstance(provider, str) or not provider:
         raise ConfigurationError(
@@ -181,27 +244,6 @@ def parse_profile(name: str, table: Any, *, env: Mapping[str, str] | None = None
     )
 
 
-def _expand(value: Any, env: Mapping[str, str], where: str) -> Any:
-    if isinstance(value, str):
-
-        def sub(m: re.Match[str]) -> str:
-            var, default = m.group(1), m.group(2)
-            if var in env:
-                return env[var]
-            if default is not None:
-                return default
-            raise ConfigurationError(
-                f"{where} refers to environment variable {var}, which is not set"
-            )
-
-        return _VAR.sub(sub, value)
-    if isinstance(value, dict):
-        return {k: _expand(v, env, f"{where}.{k}") for k, v in value.items()}
-    if isinstance(value, list):
-        return [_expand(v, env, where) for v in value]
-    return value
-
-
 def _positive_int(profile: str, key: str, value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise ConfigurationError(f"profile {profile!r}: {key} must be a whole number >= 1")
@@ -227,6 +269,8 @@ def _section(profile: str, section: str, table: Any, keys: Mapping[str, _Spec]) 
             out[key] = check_whole(name, value, bounds[0])
         elif kind is str and not isinstance(value, str):
             raise ConfigurationError(f"{name} must be a string")
+        elif kind is bool and not isinstance(value, bool):
+            raise ConfigurationError(f"{name} must be true or false")
         else:
             out[key] = value
     return out
@@ -247,8 +291,12 @@ __all__ = [
     "DEFAULT_FILE",
     "ENV_VAR",
     "Profile",
+    "build_profile",
     "find_config",
     "load_config",
     "parse_config",
     "parse_profile",
+    "profile_tables",
+    "read_toml",
+    "resolve_table",
 ]

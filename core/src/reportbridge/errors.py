@@ -50,6 +50,17 @@ class ValidationError(ReportBridgeError):
         self.field = field
 
 
+class DownloadHostError(ValidationError):
+    """A file download would come from a host that is neither the API's own host nor one
+    of the profile's allowed download hosts (``transport.download_hosts``, else the
+    provider's list). Nothing was sent to that host. ``host`` and ``port`` name it."""
+
+    def __init__(self, message: str, *, host: str, port: int, provider: str | None = None) -> None:
+        super().__init__(message, provider=provider, field="download_hosts")
+        self.host = host
+        self.port = port
+
+
 class PluginSpecError(ReportBridgeError):
     """A plugin declared something that contradicts itself (a parameter whose default is
     outside its own bounds, a bound on a string...): a bug in the plugin, raised when the
@@ -261,6 +272,7 @@ __all__ = [
     "ConfigurationError",
     "DeadlineExceededError",
     "DownloadError",
+    "DownloadHostError",
     "JobTimeoutError",
     "LocalWriteError",
     "NotFoundError",

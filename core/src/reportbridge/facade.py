@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 import time
@@ -25,6 +26,7 @@ from reportbridge.errors import (
     ValidationError,
     accepted,
 )
+from reportbridge.events import Operation, OperationRun, operation_scope
 from reportbridge.fetching import FileNaming, PartDownloads, resolve_format, select_parts
 from reportbridge.logging import get_logger
 from reportbridge.model import FetchedFile, ReportJob, ResultPart, utcnow
@@ -78,8 +80,12 @@ class Reports:
         registry: PluginRegistry | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ) -> Reports:
-        """Profiles from TOML: ``path``, else $REPORTBRIDGE_CONFIG, else ./reportbridge.toml."""
-        return cls(load_config(path, env), registry=registry, sleep=sleep)
+        """Profiles from TOML: ``path``, else $REPORTBRIDGE_CONFIG, else ./reportbridge.toml.
+
+        ``${...}`` references are resolved with the registry's secret resolvers too."""
+        registry = registry or default_registry()
+        profiles = load_config(path, env, resolvers=registry.secret_resolvers)
+        return cls(profiles, registry=registry, sleep=sleep)
 
     @classmethod
     def from_profiles(
@@ -91,8 +97,13 @@ class Reports:
         sleep: Callable[[float], None] = time.sleep,
     ) -> Reports:
         """Profiles from code: ``{"name": {"provider": "...", **settings}}``."""
+        registry = registry or default_registry()
+        resolvers = registry.secret_resolvers
         return cls(
-            [parse_profile(name, table, env=env) for name, table in profiles.items()],
+            [
+                parse_profile(name, table, env=env, resolvers=resolvers)
+                for name, table in profiles.items()
+            ],
             registry=registry,
             sleep=sleep,
         )
@@ -131,10 +142,48 @@ class Reports:
             session = self._sessions.get(profile)
             if session is None:
                 provider = self.registry.provider(prof.provider)
-                ctx = ProfileContext(profile, self._settings[profile], prof.transport)
-                session = provider.connect(ctx)
+                session = provider.connect(self.context(profile))
                 self._sessions[profile] = session
             return session
+
+    def context(self, profile: str) -> ProfileContext:
+        """What the profile's provider connects with: its settings, its transport (the
+        provider's download hosts unless the profile sets its own) and the observer
+        that reports each HTTP exchange to the plugins' ``http_exchange`` hook."""
+        prof = self.profile(profile)
+        provider = self.registry.provider(prof.provider)
+        transport = prof.transport
+        if transport.download_hosts is None:
+            transport = attrs.evolve(transport, download_hosts=tuple(provider.download_hosts))
+        hook = self.registry.hook
+        return ProfileContext(
+            profile,
+            self._settings[profile],
+            transport,
+            observer=lambda exchange: hook.http_exchange(exchange=exchange),
+        )
+
+    def _operation(
+        self,
+        kind: str,
+        profile: str,
+        *,
+        job: ReportJob | None = None,
+        report_type: str | None = None,
+        part: str | None = None,
+        job_ids: tuple[str, ...] = (),
+    ) -> contextlib.AbstractContextManager[OperationRun]:
+        """Run a block as one observed operation (see :mod:`reportbridge.events`)."""
+        operation = Operation(
+            kind=kind,
+            profile=profile,
+            provider=self.profile(profile).provider,
+            job_id=job.job_id if job is not None else None,
+            report_type=job.report_type if job is not None else report_type,
+            part=part,
+            job_ids=job_ids,
+        )
+        return operation_scope(operation, self.registry.hook)
 
     def job(self, ref: JobLike) -> ReportJob:
         """The job a reference (or job) names, as last known; no request is sent."""
@@ -160,14 +209,15 @@ class Reports:
         try:
             session = self.session(profile)
             log.info("submitting", profile=profile, provider=provider.name, report_type=report_type)
-            job = session.submit(report_type, clean)
+            with self._operation("submit", profile, report_type=report_type) as op:
+                job = session.submit(report_type, clean)
+                if job.submitted_at is None:
+                    job = attrs.evolve(job, submitted_at=utcnow())
+                job = op.job = attrs.evolve(job, profile=profile, params=job.params or clean)
         except BaseException:
             if reserved:
                 self._active.release(profile)
             raise
-        if job.submitted_at is None:
-            job = attrs.evolve(job, submitted_at=utcnow())
-        job = attrs.evolve(job, profile=profile, params=job.params or clean)
         self._active.note(job, started=reserved)
         self.registry.hook.job_submitted(job=job)
         return job
@@ -175,7 +225,9 @@ class Reports:
     def poll(self, job: JobLike) -> ReportJob:
         """Ask the vendor once where the job stands; statuses never move backwards."""
         current = self.job(job)
-        return self._observed(current, self.session(current.profile).refresh(current))
+        with self._operation("poll", current.profile, job=current) as op:
+            op.job = self._observed(current, self.session(current.profile).refresh(current))
+            return op.job
 
     def poll_many(self, profile: str, jobs: Sequence[JobLike]) -> dict[str, ReportJob] | None:
         """Ask where many jobs of ``profile`` stand, in as few requests as the vendor allows.
@@ -190,14 +242,20 @@ class Reports:
                 f"poll_many for profile {profile!r} was given jobs of {', '.join(wrong)}",
                 field="jobs",
             )
-        seen = self.session(profile).refresh_many(list(current.values()))
-        if seen is None:
-            return None
-        return {
-            job_id: self._observed(current[job_id], job)
-            for job_id, job in seen.items()
-            if job_id in current
-        }
+        session = self.session(profile)
+        if type(session).refresh_many is ProviderSession.refresh_many:
+            return None  # the vendor has no such request: nothing is sent
+        with self._operation("poll_many", profile, job_ids=tuple(current)) as op:
+            seen = session.refresh_many(list(current.values()))
+            if seen is None:
+                return None
+            updated = {
+                job_id: self._observed(current[job_id], job)
+                for job_id, job in seen.items()
+                if job_id in current
+            }
+            op.jobs = tuple(updated.values())
+            return updated
 
     def _observed(self, current: ReportJob, seen: ReportJob) -> ReportJob:
         updated = current.observe(seen)
@@ -304,7 +362,8 @@ class Reports:
         if current.is_terminal:
             log.info("not cancelled: already finished", job_id=current.job_id)
             return current
-        updated = current.observe(self.session(current.profile).cancel(current))
+        with self._operation("cancel", current.profile, job=current) as op:
+            updated = op.job = current.observe(self.session(current.profile).cancel(current))
         self._active.note(updated)
         if updated.status is not current.status:
             self.registry.hook.job_status_changed(job=updated, previous=current.status)
@@ -452,6 +511,7 @@ class Reports:
             on_file=landed,
             attempts=download_attempts,
             sleep=self._sleep,
+            observe=lambda part: self._operation("fetch", job.profile, job=job, part=part.id),
         )
         return downloads.run(chosen, skip)
 

@@ -8,6 +8,7 @@ module moves the bytes.
 from __future__ import annotations
 
 import collections
+import contextlib
 import os
 from collections.abc import Callable, Iterable, Sequence
 
@@ -24,6 +25,7 @@ from reportbridge.errors import (
     ValidationError,
     accepted,
 )
+from reportbridge.events import OperationRun
 from reportbridge.logging import get_logger
 from reportbridge.model import FetchedFile, ReportJob, ResultPart
 from reportbridge.provider import Provider, ProviderSession
@@ -168,6 +170,10 @@ class PartDownloads:
     on_file: Callable[[FetchedFile], None] | None = None
     attempts: int = attrs.field(default=3, validator=_at_least_one)
     sleep: Callable[[float], None] = attrs.field(kw_only=True)
+    #: runs each part's download as one observed operation (the façade's ``fetch``)
+    observe: Callable[[ResultPart], contextlib.AbstractContextManager[OperationRun]] | None = (
+        attrs.field(default=None, kw_only=True)
+    )
 
     def run(self, parts: Sequence[ResultPart], skip: Iterable[str] = ()) -> list[FetchedFile]:
         """Download ``parts`` in order (a page is followed by the page it announces).
@@ -204,6 +210,13 @@ class PartDownloads:
         return files
 
     def _one(self, part: ResultPart) -> FetchedFile:
+        if self.observe is None:
+            return self._attempts(part)
+        with self.observe(part) as run:
+            run.file = self._attempts(part)
+            return run.file
+
+    def _attempts(self, part: ResultPart) -> FetchedFile:
         """One part, tried ``attempts`` times; inside an attempt the stream resumes by Range."""
         job = self.job
         for attempt in range(1, self.attempts + 1):

@@ -67,6 +67,7 @@ class PluginRegistry:
         self._origins: dict[str, _Origin] = {}  # plugin name -> distribution
         self._broken: list[BrokenPlugin] = []  # set aside when loaded or registered
         self._hook_broken: list[BrokenPlugin] = []  # set aside by register_providers
+        self._resolvers: dict[str, Any] | None = None  # secret scheme -> resolver
         self._lock = threading.Lock()
         if load_entry_points:
             self._load_entry_points()
@@ -114,6 +115,7 @@ class PluginRegistry:
         self.pm.check_pending()
         with self._lock:
             self._providers = None
+            self._resolvers = None
 
     # -- hooks -------------------------------------------------------------------------
     @property
@@ -197,6 +199,52 @@ class PluginRegistry:
     def _only(self, plugin: object, hook: str) -> Callable[..., Any]:
         others = [p for p in self.pm.get_plugins() if p is not plugin]
         return self.pm.subset_hook_caller(hook, remove_plugins=others)
+
+    def secret_resolvers(self) -> dict[str, Callable[[str], str]]:
+        """Secret schemes plugins registered (``register_secret_resolvers``), by scheme.
+
+        A plugin whose hook raises or that registers a bad or built-in scheme is logged
+        and skipped; a scheme two plugins register is used from neither."""
+        with self._lock:
+            if self._resolvers is None:
+                self._resolvers = self._collect_resolvers()
+            return dict(self._resolvers)
+
+    def _collect_resolvers(self) -> dict[str, Any]:
+        from reportbridge.secrets import check_scheme
+
+        found: dict[str, Any] = {}
+        owners: dict[str, list[str]] = {}
+        for name, plugin in self._plugins_with("register_secret_resolvers"):
+            offered: dict[str, Any] = {}
+
+            def register(scheme: str, resolver: Callable[[str], str]) -> None:
+                if not callable(resolver):
+                    raise ConfigurationError(f"the resolver of scheme {scheme!r} is not callable")
+                offered[check_scheme(scheme)] = resolver  # noqa: B023 - called right here
+
+            try:
+                self._only(plugin, "register_secret_resolvers")(register=register)
+            except Exception as exc:
+                log.warning(
+                    "plugin hook failed; skipped",
+                    plugin=name,
+                    hook="register_secret_resolvers",
+                    error=one_line(exc),
+                )
+                continue
+            for scheme, resolver in offered.items():
+                owners.setdefault(scheme, []).append(name)
+                found[scheme] = resolver
+        for scheme, names in owners.items():
+            if len(names) > 1:
+                log.warning(
+                    "secret scheme registered twice; used from neither",
+                    scheme=scheme,
+                    plugins=names,
+                )
+                del found[scheme]
+        return found
 
     # -- lookup ------------------------------------------------------------------------
     def provider(self, name: str) -> Provider:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import attrs
 
+from reportbridge.checks import CheckStep, steps_until_failure
 from reportbridge.errors import (
     ConfigurationError,
     TransportError,
@@ -31,6 +32,7 @@ from reportbridge.transport.ratelimit import RateLimit
 if TYPE_CHECKING:
     import cattrs
 
+    from reportbridge.events import HttpExchange
     from reportbridge.testing.server import Simulator
     from reportbridge.transport.auth import TokenSource
     from reportbridge.transport.http import HttpClient, HttpResponse
@@ -38,11 +40,17 @@ if TYPE_CHECKING:
 
 @attrs.frozen
 class ProfileContext:
-    """What a provider gets to open a session for one profile."""
+    """What a provider gets to open a session for one profile.
+
+    ``observer`` is given every HTTP exchange of the clients made with :meth:`http`
+    (the façade reports them to the plugins' ``http_exchange`` hook)."""
 
     profile: str
     settings: Any
     transport: TransportOptions
+    observer: Callable[[HttpExchange], None] | None = attrs.field(
+        default=None, eq=False, repr=False
+    )
 
     def http(
         self,
@@ -69,6 +77,7 @@ class ProfileContext:
             options=options,
             provider=provider,
             rate_limit_key=rate_limit_key,
+            observer=self.observer,
         )
 
 
@@ -216,6 +225,18 @@ class ProviderSession(abc.ABC):
         """Existing jobs, newest first where the vendor allows."""
         raise UnsupportedOperationError(self.provider.name, "listing jobs")
 
+    def check(self) -> list[CheckStep]:
+        """Prove the profile works with the cheapest requests, for ``reportbridge config
+        check``: the steps tried, each ok or not (errors are reported, not raised).
+
+        The default lists one job (one ``api`` step) when the provider lists jobs, and
+        checks nothing otherwise. A provider whose vendor exchanges credentials for a
+        token checks that first (a ``token`` step); nothing it does may start work.
+        """
+        if not self.provider.capabilities().list:
+            return []
+        return steps_until_failure(("api", lambda: next(iter(self.list_jobs({}, limit=1)), None)))
+
     def close(self) -> None:  # noqa: B027 - optional hook, nothing to release by default
         """Release connections."""
 
@@ -228,6 +249,11 @@ class Provider(abc.ABC):
     settings_type: ClassVar[type]
     default_rate_limit: ClassVar[RateLimit | None] = None
     default_max_active_jobs: ClassVar[int | None] = None
+    #: hosts the vendor serves files from besides the API's own host (signed storage
+    #: URLs): patterns as :mod:`reportbridge.transport.hosts` reads them. A download
+    #: anywhere else is refused; a profile's ``transport.download_hosts`` replaces this.
+    download_hosts: ClassVar[tuple[str, ...]] = ()
+
     #: query parameters of this vendor's URLs that carry a credential (a signature, a
     #: token), redacted in logs and errors on top of the well-known ones
     secret_query_params: ClassVar[tuple[str, ...]] = ()

@@ -49,7 +49,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from reportbridge.cli import audit_cmd, jobs, simulate
+    from reportbridge.cli import audit_cmd, config_cmd, jobs, simulate
 
     parser = _Parser(
         prog="reportbridge",
@@ -72,6 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
     jobs.add_parsers(sub)
     audit_cmd.add_parser(sub)
     simulate.add_parsers(sub)
+    config_cmd.add_parser(sub)
     return parser
 
 

@@ -81,8 +81,31 @@ def _simulate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def cmd_demo(args: argparse.Namespace) -> int:
+def demo_plan(
+    sims: dict[str, Any], registry: Any, **profile_extra: Any
+) -> tuple[dict[str, dict[str, Any]], Any]:
+    """The demo's profiles (one per running simulator, with ``profile_extra`` added to
+    each table) and its audit plan: every provider's demo jobs."""
     from reportbridge.audit import AuditPlan, PlannedJob
+
+    profiles: dict[str, dict[str, Any]] = {}
+    jobs: list[PlannedJob] = []
+    for name, sim in sims.items():
+        profile = f"{name}-demo"
+        profiles[profile] = {
+            "provider": name,
+            **sim.profile_settings(),
+            "polling": {"initial": 0.3, "backoff": 1.3, "cap": 1.0},
+            **profile_extra,
+        }
+        for i, (report_type, params, formats) in enumerate(registry.provider(name).demo_jobs()):
+            jobs.append(
+                PlannedJob(f"{name}-{i + 1}", profile, report_type, dict(params), tuple(formats))
+            )
+    return profiles, AuditPlan(name="reportbridge demo", jobs=tuple(jobs), timeout=120.0)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
     from reportbridge.cli.audit_cmd import run_plan
     from reportbridge.facade import Reports
     from reportbridge.plugins import default_registry
@@ -97,24 +120,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
         if not sims:
             print("no provider with a simulator is installed; install e.g. reportbridge-sailpoint")
             return 2
-        profiles: dict[str, dict[str, Any]] = {}
-        jobs: list[PlannedJob] = []
-        for name, sim in sims.items():
-            profile = f"{name}-demo"
-            profiles[profile] = {
-                "provider": name,
-                **sim.profile_settings(),
-                "polling": {"initial": 0.3, "backoff": 1.3, "cap": 1.0},
-            }
-            for i, (report_type, params, formats) in enumerate(registry.provider(name).demo_jobs()):
-                jobs.append(
-                    PlannedJob(
-                        f"{name}-{i + 1}", profile, report_type, dict(params), tuple(formats)
-                    )
-                )
-        plan = AuditPlan(name="reportbridge demo", jobs=tuple(jobs), timeout=120.0)
+        profiles, plan = demo_plan(sims, registry)
         print(
-            f"demo: {len(jobs)} jobs on {len(sims)} simulated vendors "
+            f"demo: {len(plan.jobs)} jobs on {len(sims)} simulated vendors "
             f"({', '.join(sims)}) into {out}",
             file=sys.stderr,
         )

@@ -11,6 +11,13 @@ parser that connects (:mod:`~reportbridge.transport.urls`); credentials are atta
 only on the API's own origin; a hop to another origin carries only the harmless
 headers of :data:`~reportbridge.transport.headers.PORTABLE` and never a request body.
 
+Every hop of a streamed request (a file download) must reach the API's own host or
+an allowed download host (:mod:`~reportbridge.transport.hosts`), checked before it is
+sent. Requests go through the profile's proxy where :mod:`~reportbridge.transport.proxy`
+says so (https only, through a CONNECT tunnel). Each exchange is reported to the
+client's ``observer`` (an :class:`~reportbridge.events.HttpExchange`: origin, path,
+status, timing, retry; never a query, header or body).
+
 Time is bounded twice: each exchange (connect, headers, and a non-streamed body) ends
 within ``request_timeout``, and every exchange, retry and wait ends by the deadline
 of :mod:`~reportbridge.transport.deadline` when the caller set one.
@@ -31,6 +38,7 @@ from urllib3.exceptions import (
     HTTPError,
     NewConnectionError,
     ProtocolError,
+    ProxyError,
     ReadTimeoutError,
     SSLError,
 )
@@ -42,16 +50,20 @@ from reportbridge.errors import (
     TransportError,
     ValidationError,
 )
+from reportbridge.events import TRACE_HEADERS, current_operation
 from reportbridge.logging import get_logger, redact_text
 from reportbridge.transport.auth import NoAuth, TokenSource
-from reportbridge.transport.headers import check_headers, portable
+from reportbridge.transport.exchange import Attempt, ExchangeObserver, send_once, tunnel_status
+from reportbridge.transport.headers import check_headers, header_problem, portable
+from reportbridge.transport.hosts import DownloadHosts
 from reportbridge.transport.options import TransportOptions
+from reportbridge.transport.pools import Pools
+from reportbridge.transport.proxy import ProxySpec, proxy_rules
 from reportbridge.transport.ratelimit import RateLimiter, shared_limiter
 from reportbridge.transport.response import HttpResponse
 from reportbridge.transport.retry import parse_retry_after
-from reportbridge.transport.tls import make_ssl_context
 from reportbridge.transport.urls import Origin, check_text, check_url_allowed, parse_origin
-from reportbridge.transport.watchdog import GUARDED_POOLS, ExchangeGuard, guarding, sock_of
+from reportbridge.transport.watchdog import ExchangeGuard
 
 log = get_logger("reportbridge.http")
 
@@ -73,6 +85,8 @@ class HttpClient:
         provider: str | None = None,
         sleep: Callable[[float], None] = time.sleep,
         rate_limit_key: str | None = None,
+        observer: ExchangeObserver | None = None,
+        env: Mapping[str, str] | None = None,
     ) -> None:
         check_url_allowed(base_url, what="base_url")
         self.base_url = base_url if base_url.endswith("/") else base_url + "/"
@@ -87,20 +101,28 @@ class HttpClient:
             self.limiter = (
                 shared_limiter(rate_limit_key, limit) if rate_limit_key else RateLimiter(limit)
             )
-        self.pool = urllib3.PoolManager(
-            num_pools=8,
-            maxsize=self.options.pool_maxsize,
-            block=False,
-            ssl_context=make_ssl_context(self.options.ca_bundle),
-            retries=False,
+        #: the environment's proxy variables are read once, when the client is made
+        self.pools = Pools(
+            self.options, proxy_rules(self.options.proxy, self.options.no_proxy, env)
         )
-        # connections report their socket to the exchange's watchdog guard
-        self.pool.pool_classes_by_scheme = GUARDED_POOLS
+        self.download_hosts = DownloadHosts.parse(
+            self.options.download_hosts or (), source="transport.download_hosts"
+        )
+        self.observer = observer
         self.requests_sent = 0
         self.auth.bind(self)
 
+    @property
+    def pool(self) -> urllib3.PoolManager:
+        """The pools of direct connections (proxied ones are in :attr:`pools`)."""
+        return self.pools.direct
+
+    def proxy_for(self, url: str) -> ProxySpec | None:
+        """The proxy a request to ``url`` goes through (None: direct)."""
+        return self.pools.rules.for_origin(parse_origin(url))
+
     def close(self) -> None:
-        self.pool.clear()
+        self.pools.clear()
 
     def url(self, path: str, params: Mapping[str, Any] | None = None) -> str:
         """Resolve ``path`` against the base URL (absolute URLs pass through)."""
@@ -168,6 +190,9 @@ class HttpClient:
             deadline.check(what)
             here = parse_origin(url)
             same = here == self._origin
+            if stream:  # a file: only from the API's host or an allowed download host
+                self.download_hosts.check(here, self._origin, what=what, provider=self.provider)
+            manager, proxy = self.pools.route(here, what=what)
             # a hop to another origin keeps only harmless headers: no credential of any kind
             send_headers = dict(base_headers) if here == first else portable(base_headers)
             if same and self.limiter is not None:
@@ -175,18 +200,57 @@ class HttpClient:
                 self.limiter.acquire(until=deadline.current())
             if same and authenticate:
                 self.auth.apply(send_headers)
+                self._add_trace_context(send_headers)
             check_headers(send_headers, what=what)
             guard = ExchangeGuard(self._exchange_end())
-            started = time.monotonic()
+            seen = Attempt(
+                self.observer, self.provider, method, url, here, attempt, what, same, proxy
+            )
             try:
                 self.requests_sent += 1
-                resp = self._exchange(method, url, body, send_headers, stream, guard, what)
+                resp = send_once(
+                    manager,
+                    method,
+                    url,
+                    body,
+                    send_headers,
+                    options=self.options,
+                    provider=self.provider,
+                    stream=stream,
+                    guard=guard,
+                    what=what,
+                )
             except SSLError as exc:
                 guard.release()
+                seen.report(None)
                 raise TransportError(
                     f"TLS with {here.host} failed: {_reason(exc)}; the server's "
                     "certificate must be valid for its host name (set transport.ca_bundle for "
                     "a private CA) and TLS 1.2 or newer is required",
+                    provider=self.provider,
+                ) from None
+            except ProxyError as exc:
+                guard.release()
+                assert proxy is not None
+                self._check_deadline(what, here)
+                refused = tunnel_status(exc)
+                if refused == 407:
+                    seen.report(407)
+                    raise TransportError(
+                        f"{what}: the proxy {proxy.shown()} refused its credentials (HTTP 407); "
+                        "check the proxy user and password",
+                        provider=self.provider,
+                    ) from None
+                # the tunnel never opened, so the vendor never saw the request: safe to resend
+                reason = f"proxy answered HTTP {refused}" if refused else "proxy unreachable"
+                if attempt < policy.max_attempts:
+                    seen.report(refused, retry=reason)
+                    self._wait(policy.backoff(attempt), what, here, reason=reason)
+                    continue
+                seen.report(refused)
+                raise TransportError(
+                    f"{what}: cannot reach {here.host}:{here.port} through the proxy "
+                    f"{proxy.shown()} after {attempt} attempt(s) ({reason})",
                     provider=self.provider,
                 ) from None
             except (NewConnectionError, ConnectTimeoutError) as exc:
@@ -194,8 +258,10 @@ class HttpClient:
                 self._check_deadline(what, here)
                 # The request never reached the server: always safe to try again.
                 if attempt < policy.max_attempts:
+                    seen.report(None, retry=type(exc).__name__)
                     self._wait(policy.backoff(attempt), what, here, reason=type(exc).__name__)
                     continue
+                seen.report(None)
                 raise TransportError(
                     f"{what}: cannot connect to {here.host}:{here.port} after {attempt} "
                     f"attempt(s) ({type(exc).__name__})",
@@ -208,8 +274,10 @@ class HttpClient:
                 if guard.fired:
                     reason = f"no complete answer within {self.options.request_timeout:g} s"
                 if idempotent and attempt < policy.max_attempts:
+                    seen.report(None, retry=reason)
                     self._wait(policy.backoff(attempt), what, here, reason=reason)
                     continue
+                seen.report(None)
                 if not idempotent:
                     raise SubmissionUncertainError(
                         f"{what}: the connection to {here.host}:{here.port} failed after the "
@@ -230,17 +298,20 @@ class HttpClient:
                 url=url,
                 status=resp.status,
                 attempt=attempt,
-                ms=round((time.monotonic() - started) * 1000, 1),
+                ms=round(seen.elapsed() * 1000, 1),
+                proxy=proxy.url if proxy is not None else None,
             )
             status = resp.status
             if status == 401 and authenticate and same and refreshes < MAX_REFRESHES:
                 # The vendor refused the credentials, so it did not act: safe for any method.
                 refreshes += 1
                 if self.auth.invalidate(send_headers.get("Authorization")):
+                    seen.report(status, resp, retry="HTTP 401 (new credentials)")
                     resp.drain()
                     attempt -= 1
                     continue
             if status in REDIRECTS and follow_redirects and resp.header("Location"):
+                seen.report(status, resp, redirected=True)
                 redirects += 1
                 if redirects > self.options.max_redirects:
                     resp.drain()
@@ -272,66 +343,24 @@ class HttpClient:
                 delay = retry_after if retry_after is not None else policy.backoff(attempt)
                 # a longer ask than max_retry_after goes back to the caller as an answer
                 if delay <= policy.max_retry_after:
+                    seen.report(status, resp, retry=f"HTTP {status}")
                     resp.drain()
                     if status == 429 and same and self.limiter is not None:
                         self.limiter.penalise(delay)
                     self._wait(delay, what, here, reason=f"HTTP {status}")
                     continue
+            seen.report(status, resp)
             return resp
 
-    def _exchange(
-        self,
-        method: str,
-        url: str,
-        body: bytes | None,
-        headers: dict[str, str],
-        stream: bool,
-        guard: ExchangeGuard,
-        what: str,
-    ) -> HttpResponse:
-        """One request and its answer (a non-streamed body read whole, capped)."""
-        opts = self.options
-        left = deadline.remaining()
-        timeout = urllib3.Timeout(
-            connect=opts.connect_timeout
-            if left is None
-            else max(min(opts.connect_timeout, left), 0.001),
-            read=opts.read_timeout if left is None else max(min(opts.read_timeout, left), 0.001),
-        )
-        with guarding(guard):
-            raw = self.pool.request(
-                method,
-                url,
-                body=body,
-                headers=headers,
-                redirect=False,
-                retries=False,
-                preload_content=False,
-                decode_content=False,
-                timeout=timeout,
-            )
-            resp = HttpResponse(
-                raw,
-                url,
-                self.provider,
-                max_body_bytes=opts.max_body_bytes,
-                stall_timeout=opts.stall_timeout,
-                guard=guard,
-                what=what,
-            )
-            if stream:
-                # the body is read later, by the caller: no byte for stall_timeout fails
-                # it, and the deadline (if any) still ends it
-                guard.rearm(deadline.current())
-                sock = sock_of(raw)
-                if sock is not None:
-                    sock.settimeout(opts.stall_timeout)
-                return resp
-            try:
-                resp.preload()
-            finally:
-                guard.release()  # the body is read (or refused): the exchange is over
-            return resp
+    def _add_trace_context(self, headers: dict[str, str]) -> None:
+        """An observer's W3C trace context, on the API's own origin only (see
+        :mod:`reportbridge.events`), unless the profile turned it off."""
+        operation = current_operation() if self.options.trace_context else None
+        if operation is None:
+            return
+        for name, value in operation.trace_headers.items():
+            if name.lower() in TRACE_HEADERS and header_problem(name, value) is None:
+                headers[name.lower()] = value
 
     def _exchange_end(self) -> float:
         end = time.monotonic() + self.options.request_timeout

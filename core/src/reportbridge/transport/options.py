@@ -13,7 +13,9 @@ import attrs
 from reportbridge._version import __version__
 from reportbridge.errors import ConfigurationError
 from reportbridge.transport.headers import header_problem
+from reportbridge.transport.hosts import DownloadHosts
 from reportbridge.transport.limits import check_number, check_whole
+from reportbridge.transport.proxy import NO_PROXY_SETTING, parse_proxy, proxy_rules
 from reportbridge.transport.ratelimit import RateLimit
 from reportbridge.transport.retry import RetryPolicy
 
@@ -30,6 +32,23 @@ SECONDS = {
 }
 
 
+def _proxy_repr(value: str | None) -> str:
+    if value is None or value.strip().lower() == NO_PROXY_SETTING:
+        return repr(value)
+    return repr(parse_proxy(value, source="transport.proxy").url)  # never the password
+
+
+def _strings(value: object) -> tuple[str, ...] | None:
+    """A list of strings (or one comma-separated string) as a tuple; None stays None."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return tuple(part for part in value.replace(",", " ").split() if part)
+    if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+        raise ConfigurationError("transport.no_proxy and download_hosts take lists of strings")
+    return tuple(value)
+
+
 @attrs.frozen
 class TransportOptions:
     """Per-profile transport settings (the ``[profiles.NAME.transport]`` table).
@@ -43,6 +62,14 @@ class TransportOptions:
       fails (and is resumed or started again; nothing partial is kept).
     - ``max_body_bytes``: the largest API answer read (after decoding gzip/deflate);
       larger is :class:`~reportbridge.errors.ResponseTooLargeError`. Downloads have no cap.
+    - ``proxy``: the proxy for this profile's https requests (``http://[user:password@]
+      host:port``), ``"none"`` for none; unset, the environment's HTTPS_PROXY and
+      NO_PROXY decide (:mod:`reportbridge.transport.proxy`). ``no_proxy``: hosts reached
+      directly (NO_PROXY's syntax); replaces the environment's NO_PROXY for this profile.
+    - ``download_hosts``: the hosts files may come from besides the API's own host
+      (:mod:`reportbridge.transport.hosts`); unset, the provider's list applies.
+    - ``trace_context``: whether an observer's W3C trace context (``traceparent``) may be
+      sent with this profile's API requests (never to other origins).
     """
 
     connect_timeout: float = 10.0
@@ -56,6 +83,10 @@ class TransportOptions:
     request_timeout: float = 120.0
     stall_timeout: float = 60.0
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    proxy: str | None = attrs.field(default=None, repr=_proxy_repr)
+    no_proxy: tuple[str, ...] | None = attrs.field(default=None, converter=_strings)
+    download_hosts: tuple[str, ...] | None = attrs.field(default=None, converter=_strings)
+    trace_context: bool = True
 
     def __attrs_post_init__(self) -> None:
         for name, (low, inclusive) in SECONDS.items():
@@ -66,6 +97,13 @@ class TransportOptions:
         problem = header_problem("User-Agent", self.user_agent)
         if problem is not None:
             raise ConfigurationError(f"transport.user_agent cannot be sent: {problem}")
+        if not isinstance(self.trace_context, bool):
+            raise ConfigurationError("transport.trace_context must be true or false")
+        # checked now, so a bad value is named when the profile is read (the password is
+        # registered for redaction here too)
+        proxy_rules(self.proxy, self.no_proxy, env={})
+        if self.download_hosts is not None:
+            DownloadHosts.parse(self.download_hosts, source="transport.download_hosts")
 
 
 __all__ = ["DEFAULT_MAX_BODY_BYTES", "SECONDS", "TransportOptions"]

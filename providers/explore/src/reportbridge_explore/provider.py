@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from reportbridge import Capabilities
 from reportbridge.provider import ProfileContext, Provider, ProviderSession
+from reportbridge.transport.hosts import AWS_S3_HOSTS
 from reportbridge_explore.params import REPORT_TYPES, check_timespan, report_type_spec
 from reportbridge_explore.settings import FORMATS, ExploreSettings, check_settings
 from reportbridge_explore.status import PROVIDER
@@ -21,6 +22,8 @@ class ExploreProvider(Provider):
     settings_type = ExploreSettings
     #: The vendor runs at most 15 reports (queued + running) per account.
     default_max_active_jobs = 15
+    #: files come from short-lived signed S3 URLs [C]; nowhere else
+    download_hosts = AWS_S3_HOSTS
 
     def __init__(self) -> None:
         # Report types added by any profile's extra_report_types (the vendor adds types

@@ -17,6 +17,7 @@ from reportbridge import (
     ReportStatus,
     ValidationError,
 )
+from reportbridge.checks import CheckStep, steps_until_failure
 from reportbridge.errors import ProviderProtocolError, UnsupportedOperationError, accepted
 from reportbridge.model import parse_timestamp
 from reportbridge.provider import FileStream, ProfileContext, Provider, ProviderSession
@@ -61,6 +62,14 @@ class ExploreSession(ProviderSession):
         self.http.close()
         if self.token_http is not None:
             self.token_http.close()
+
+    def check(self) -> list[CheckStep]:
+        """A token, then the first page (of one job) of one report type's jobs."""
+        wanted = {"report_type": self.report_types[0]}
+        return steps_until_failure(
+            ("token", self.auth.token),
+            ("api", lambda: next(iter(self.list_jobs(wanted, limit=1)), None)),
+        )
 
     # -- operations ----------------------------------------------------------------------
     @property

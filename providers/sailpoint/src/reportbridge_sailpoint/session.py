@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 import attrs
 
+from reportbridge.checks import CheckStep, steps_until_failure
 from reportbridge.download import filename_from_disposition, safe_filename
 from reportbridge.errors import ProviderProtocolError
 from reportbridge.ids import path_segment, vendor_id
@@ -73,6 +74,17 @@ class SailPointSession(ProviderSession):
 
     def close(self) -> None:
         self.http.close()
+
+    def check(self) -> list[CheckStep]:
+        """A token, then the result of a task id no tenant has: 404 means the API answered
+        and took the token (nothing is started; there is no cheaper authenticated read)."""
+
+        def probe() -> None:
+            resp = self._call("GET", f"{'0' * 32}/result", what="check")
+            if resp.status != 404:
+                self._json(resp, "check")
+
+        return steps_until_failure(("token", self.auth.token), ("api", probe))
 
     # -- operations ------------------------------------------------------------------
     def submit(self, report_type: str, params: Mapping[str, Any]) -> ReportJob:

@@ -9,6 +9,7 @@ from reportbridge import Capabilities
 from reportbridge.errors import ConfigurationError, ValidationError
 from reportbridge.logging import get_logger
 from reportbridge.provider import ProfileContext, Provider, ProviderSession
+from reportbridge.transport.hosts import AWS_S3_HOSTS
 from reportbridge.transport.tls import check_url_allowed
 from reportbridge_spaceone.settings import SpaceoneSettings, complete_settings
 from reportbridge_spaceone.status import PROVIDER
@@ -30,6 +31,9 @@ class SpaceoneProvider(Provider):
     # No rate limit or quota is documented; the profile can set one.
     default_rate_limit = None
     default_max_active_jobs = None
+    #: the deployment's storage is its own choice (S3 in the documented setup [I]); a
+    #: deployment storing files elsewhere sets the profile's transport.download_hosts
+    download_hosts = AWS_S3_HOSTS
 
     def capabilities(self) -> Capabilities:
         return Capabilities(

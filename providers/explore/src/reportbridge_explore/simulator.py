@@ -19,6 +19,7 @@ import time
 import uuid
 from typing import Any
 
+from reportbridge import ReportStatus
 from reportbridge.testing import Request, Response, Simulator, route
 from reportbridge_explore.params import REPORT_TYPES
 from reportbridge_explore.sim_files import CONTENT_TYPES, ReportFile
@@ -31,6 +32,7 @@ from reportbridge_explore.sim_state import (
     UrlSigner,
     check_run_body,
 )
+from reportbridge_explore.status import VOCABULARY
 
 READ, WRITE = "data-reports:read", "data-reports:write"
 _JOBS = r"/data/reports/(?P<kind>[^/]+)/jobs"
@@ -116,7 +118,11 @@ class ExploreSimulator(Simulator):
         "poll": ("GET", r"^/data/reports/[^/]+/jobs/[^/]+$", "api"),
         "download": ("GET", r"^/_s3/reports/", "storage"),
         "token": ("POST", r"^/oauth/token$", "token"),
+        "cancel": ("DELETE", r"^/data/reports/[^/]+/jobs/[^/]+$", "api"),
     }
+
+    def job_state(self, job_id: str) -> ReportStatus:
+        return VOCABULARY[self.state(job_id)]
 
     def jobs_created(self) -> int:
         return len(self.jobs)

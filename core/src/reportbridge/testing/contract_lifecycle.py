@@ -133,7 +133,8 @@ class LifecycleContract:
             if isinstance(settings.get(name), str)
         }
         for n, secret in enumerate(simulator.secrets()):
-            found.setdefault(f"simulator secret #{n}", secret)
+            if secret not in found.values():
+                found[f"simulator secret #{n}"] = secret
         return {k: v for k, v in found.items() if len(v) >= MIN_SECRET}
 
     # -- 429 and Retry-After on every operation --------------------------------------------
@@ -362,13 +363,12 @@ class LifecycleContract:
             places[f"error #{n} ({type(error).__name__})"] = "\n".join(_error_texts(error))
         for n, ref in enumerate(refs):
             places[f"job reference #{n}"] = ref + "\n" + _decoded_ref(ref)
-        leaked = [
-            f"{what} ({form}) in {place}"
-            for what, value in secrets.items()
-            for form, shape in secret_forms(value).items()
-            for place, text in places.items()
-            if shape in text
-        ]
+        leaked = []
+        for what, value in secrets.items():
+            for place, text in places.items():
+                forms = [form for form, shape in secret_forms(value).items() if shape in text]
+                if forms:
+                    leaked.append(f"{what} in {place} ({', '.join(forms)})")
         assert not leaked, (
             "secrets reached logs, errors or references: "
             + "; ".join(leaked)

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-F = TypeVar("F", bound=Callable[..., Any])
+_F = TypeVar("_F", bound=Callable[..., Any])
 
 #: the shortest reason accepted (a few words, not "todo")
 MIN_REASON = 10
@@ -30,7 +30,7 @@ class ContractOverrideError(TypeError):
     """A contract subclass redefined a contract test without saying why."""
 
 
-def contract_override(*, reason: str) -> Callable[[F], F]:
+def contract_override(*, reason: str) -> Callable[[_F], _F]:
     """Mark a method that replaces a shared contract test on purpose, with the reason.
 
     ```python
@@ -45,7 +45,7 @@ def contract_override(*, reason: str) -> Callable[[F], F]:
             "saying how the vendor differs"
         )
 
-    def mark(fn: F) -> F:
+    def mark(fn: _F) -> _F:
         setattr(fn, _ATTR, reason.strip())
         return fn
 

@@ -87,6 +87,8 @@ class AcmeSimulator(Simulator):
         return len(self.exports)
 
     def served_sha256(self, job_id: str, format: str, part: str | None = None) -> str:
+        if part is None and self.chunks != 1:
+            raise ValueError(f"export {job_id} has {self.chunks} chunks: name the part")
         return self.body(job_id, int(part or "1"), format).sha256
 
     def job_state(self, job_id: str) -> ReportStatus:

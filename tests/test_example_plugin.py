@@ -136,3 +136,25 @@ def test_the_example_is_found_through_its_entry_point_like_any_plugin() -> None:
     registry = PluginRegistry()
     assert "acme" in registry.providers()
     assert registry.source_of("acme") == ("reportbridge-acme", "0.1.0.dev0")
+
+
+def guide_import_table() -> list[str]:
+    """``from MODULE import NAME`` for each name the guide's "What a plugin may import" lists."""
+    text = (ROOT / "docs" / "plugins.md").read_text(encoding="utf-8")
+    section = text.split("## 17. What a plugin may import", 1)[1]
+    lines = []
+    for row in re.findall(r"^\| `(reportbridge[\w.]*)` \| (.+) \|$", section, re.MULTILINE):
+        module, cell = row
+        for name in re.findall(r"`([\w.]+)`", cell):
+            if name.startswith("reportbridge."):
+                lines.append(f"import {name}")
+            elif not name.startswith("."):
+                lines.append(f"from {module} import {name}")
+    return lines
+
+
+def test_every_name_the_guide_lists_for_plugins_is_documented() -> None:
+    lines = guide_import_table()
+    assert len(lines) >= 40, lines
+    problems = undocumented_imports("\n".join(lines), "docs/plugins.md", documented_objects())
+    assert not problems, "\n".join(problems)

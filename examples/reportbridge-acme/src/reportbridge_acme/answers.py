@@ -53,16 +53,6 @@ def chunk_segment(value: str) -> str:
     )
 
 
-def unwrap(body: Any, what: str) -> Mapping[str, Any]:
-    """The export object of ``{"export": {...}}`` (a create, status or cancel answer)."""
-    export = body.get("export") if isinstance(body, Mapping) else None
-    if not isinstance(export, Mapping):
-        raise ProviderProtocolError(
-            f"{PROVIDER} {what}: the answer holds no export object", provider=PROVIDER
-        )
-    return export
-
-
 def export_id(export: Mapping[str, Any], what: str) -> str:
     """The id of an export the vendor sent, checked before it is kept anywhere."""
     found = export.get("id")
@@ -72,6 +62,16 @@ def export_id(export: Mapping[str, Any], what: str) -> str:
             provider=PROVIDER,
         )
     return found
+
+
+def unwrap(body: Any, what: str) -> Mapping[str, Any]:
+    """The export object of ``{"export": {...}}`` (a create, status or cancel answer)."""
+    export = body.get("export") if isinstance(body, Mapping) else None
+    if not isinstance(export, Mapping):
+        raise ProviderProtocolError(
+            f"{PROVIDER} {what}: the answer holds no export object", provider=PROVIDER
+        )
+    return export
 
 
 def chunk_parts(chunks: Any, what: str) -> tuple[ResultPart, ...]:

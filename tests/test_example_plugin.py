@@ -158,3 +158,27 @@ def test_every_name_the_guide_lists_for_plugins_is_documented() -> None:
     assert len(lines) >= 40, lines
     problems = undocumented_imports("\n".join(lines), "docs/plugins.md", documented_objects())
     assert not problems, "\n".join(problems)
+
+
+def example_imports() -> set[str]:
+    """Every reportbridge name the example plugin imports (its modules and its tests)."""
+    names = set()
+    for path in example_sources():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.ImportFrom):
+                continue
+            module = node.module or ""
+            if module.startswith("reportbridge") and not module.startswith("reportbridge_"):
+                names.update(alias.name for alias in node.names)
+    return names
+
+
+def test_the_guide_explains_every_reportbridge_name_the_example_uses() -> None:
+    """What a developer needs to write the example is on the guide's page, not in core's
+    source: each name the example imports from reportbridge is named there."""
+    guide = (ROOT / "docs" / "plugins.md").read_text(encoding="utf-8")
+    prose = re.sub(r"^```.*?^```", "", guide, flags=re.MULTILINE | re.DOTALL)  # no code
+    names = example_imports()
+    assert {"secret_field", "StaticHeaders", "ProviderContract", "Simulator"} <= names
+    missing = sorted(n for n in names if not re.search(rf"`[^`\n]*\b{re.escape(n)}\b", prose))
+    assert not missing, f"docs/plugins.md never explains {missing}"

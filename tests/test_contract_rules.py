@@ -89,3 +89,10 @@ def test_new_tests_and_helpers_of_a_subclass_are_free() -> None:
     core = contract_tests(TestMore)
     assert "test_vendor_specific_thing" not in core
     assert {"test_run_wait_fetch", "test_cancel_really_stops_the_job"} <= set(core)
+
+
+def test_a_simulator_without_job_state_says_what_to_implement() -> None:
+    from reportbridge.testing import Simulator
+
+    with pytest.raises(NotImplementedError, match=r"implement job_state\(job_id\)"):
+        Simulator().job_state("j1")

@@ -69,7 +69,11 @@ SMALL_CAP = 64 * 1024
 
 
 class ProviderContract(LifecycleContract):
-    """Subclass it once per provider configuration (see the module docstring).
+    """Subclass it once per provider configuration (see the module docstring). It also
+    runs the lifecycle cases of
+    :class:`~reportbridge.testing.contract_lifecycle.LifecycleContract` (429 on every
+    operation, refused credentials, unknown statuses, every format, no secret anywhere,
+    a cancel that really stops the job).
 
     Redefining one of its ``test_*`` methods needs a reason
     (:func:`~reportbridge.testing.contract_rules.contract_override` or

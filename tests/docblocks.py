@@ -6,6 +6,10 @@ A marker is an HTML comment (invisible once rendered) on the line right above th
 - ``<!-- check: profiles -->``: a TOML block of ``[profiles.NAME]`` tables, validated against
   the installed providers' settings.
 - ``<!-- check: plan -->``: a TOML audit plan, validated against the docs' profiles.
+- ``<!-- quote: PATH -->``: a python or TOML block copied from the file PATH (relative to
+  the repository, under ``examples/``); it must appear there verbatim, so a guide that
+  walks through the example plugin never drifts from it. The file itself is run by the
+  example's own tests, so the block is not run again.
 
 Every other python block runs in the tests; every TOML block must at least parse.
 """
@@ -20,7 +24,8 @@ import attrs
 ROOT = Path(__file__).resolve().parents[1]
 MARKER = re.compile(r"^<!--\s*(?P<kind>[a-z-]+)\s*:\s*(?P<value>.*?)\s*-->$")
 FENCE = re.compile(r"^(?P<indent>\s*)(?P<fence>```+|~~~+)\s*(?P<lang>[\w+-]*)")
-KINDS = {"not-run", "check"}
+KINDS = {"not-run", "check", "quote"}
+QUOTED_FROM = ROOT / "examples"
 CHECKS = {"profiles", "plan"}
 
 
@@ -39,7 +44,9 @@ class Block:
 
     @property
     def runs(self) -> bool:
-        return self.lang == "python" and (self.marker is None or self.marker[0] != "not-run")
+        return self.lang == "python" and (
+            self.marker is None or self.marker[0] not in ("not-run", "quote")
+        )
 
 
 def pages() -> list[Path]:
@@ -92,4 +99,22 @@ def marker_problems(block: Block) -> list[str]:
             return [f"{block.where}: not-run needs a reason (a few words); got {value!r}"]
     if kind == "check" and (value not in CHECKS or block.lang != "toml"):
         return [f"{block.where}: check marks a toml block as one of {', '.join(sorted(CHECKS))}"]
+    if kind == "quote":
+        return quote_problems(block)
+    return []
+
+
+def quote_problems(block: Block) -> list[str]:
+    """What is wrong with a quoted block: a bad language or file, or text not in the file."""
+    assert block.marker is not None
+    source = (ROOT / block.marker[1]).resolve()
+    if block.lang not in ("python", "toml"):
+        return [f"{block.where}: quote marks python or toml blocks"]
+    if not source.is_relative_to(QUOTED_FROM) or not source.is_file():
+        return [f"{block.where}: quote names {block.marker[1]!r}, not a file under examples/"]
+    if block.code.strip("\n") not in source.read_text(encoding="utf-8"):
+        return [
+            f"{block.where}: the block is not a verbatim part of {block.marker[1]}; copy it "
+            "from the file again"
+        ]
     return []

@@ -5,7 +5,8 @@ in a fresh folder holding a ``reportbridge.toml`` whose profiles carry the names
 use (``sailpoint-prod``, ``talkdesk-eu``, ``talkdesk``, ``cloudforet``, ``tenable``) and point at
 running simulators, with the credentials in the environment variables the docs name.
 A block that cannot run says why, in a ``<!-- not-run: REASON -->`` marker; such blocks
-are reported as skipped. TOML blocks must parse; profile and plan examples marked
+are reported as skipped. A block quoted from the example plugin (``<!-- quote: PATH -->``)
+must be a verbatim part of that file. TOML blocks must parse; profile and plan examples marked
 ``<!-- check: profiles -->`` / ``<!-- check: plan -->`` are validated too.
 """
 
@@ -31,11 +32,12 @@ from reportbridge_explore.simulator import ExploreSimulator
 from reportbridge_sailpoint.simulator import SailPointSimulator
 from reportbridge_spaceone.simulator import SpaceoneSimulator
 from reportbridge_tenable.simulator import TenableSimulator
-from tests.docblocks import Block, blocks, marker_problems, pages
+from tests.docblocks import Block, blocks, marker_problems, pages, quote_problems
 
 ALL = [b for page in pages() for b in blocks(page)]
 RUN_PAGES = sorted({b.page for b in ALL if b.runs})
-NOT_RUN = [b for b in ALL if b.lang == "python" and not b.runs]
+NOT_RUN = [b for b in ALL if b.lang == "python" and b.marker and b.marker[0] == "not-run"]
+QUOTED = [b for b in ALL if b.marker and b.marker[0] == "quote"]
 TOML = [b for b in ALL if b.lang == "toml"]
 PAGE_TIMEOUT = 180  # seconds for one page's examples; the simulators finish jobs in ~1 s
 
@@ -149,14 +151,23 @@ def test_blocks_marked_not_run(block: Block) -> None:
     pytest.skip(f"{block.where} not run: {block.marker[1]}")
 
 
+@pytest.mark.parametrize("block", QUOTED, ids=lambda b: b.where)
+def test_quoted_blocks_are_verbatim_parts_of_the_example(block: Block) -> None:
+    assert quote_problems(block) == []
+
+
 @pytest.mark.parametrize("block", TOML, ids=lambda b: b.where)
 def test_toml_examples_parse(block: Block) -> None:
     tomllib.loads(block.code)
 
 
 def _placeholder_env(text: str) -> dict[str, str]:
-    """A value for every ${VAR} the example names (as its reader's environment would)."""
-    return {name: f"example-{name.lower()}" for name in re.findall(r"\$\{(\w+)", text)}
+    """A value for every ${VAR} the example names (as its reader's environment would):
+    digits for a PIN, words for anything else."""
+    return {
+        name: "40917362" if name.endswith("_PIN") else f"example-{name.lower()}"
+        for name in re.findall(r"\$\{(\w+)", text)
+    }
 
 
 @pytest.mark.parametrize(
@@ -229,6 +240,19 @@ def test_bad_markers_are_reported(tmp_path: Path, marker: str, needle: str) -> N
     (block,) = blocks(_page(tmp_path, f"{marker}\n```python\npass\n```\n"))
     problems = marker_problems(block)
     assert problems and needle in problems[0]
+
+
+def test_a_quote_must_be_verbatim_from_a_file_of_the_examples(tmp_path: Path) -> None:
+    source = "examples/reportbridge-acme/src/reportbridge_acme/status.py"
+    good = '<!-- quote: SRC -->\n```python\nPROVIDER = "acme"\n```\n'.replace("SRC", source)
+    (block,) = blocks(_page(tmp_path, good))
+    assert not block.runs and marker_problems(block) == []
+    drifted = good.replace('"acme"', '"acme2"')
+    (block,) = blocks(_page(tmp_path, drifted))
+    assert "not a verbatim part of" in marker_problems(block)[0]
+    elsewhere = good.replace(source, "core/src/reportbridge/status.py")
+    (block,) = blocks(_page(tmp_path, elsewhere))
+    assert "not a file under examples/" in marker_problems(block)[0]
 
 
 def test_a_reasoned_marker_skips_the_block(tmp_path: Path) -> None:

@@ -8,16 +8,17 @@ from typing import Any
 import attrs
 import pytest
 
-from reportbridge import ConfigurationError
+from reportbridge import ConfigurationError, PluginSpecError, ReportBridgeError
 from reportbridge.plugins import PluginRegistry
 from reportbridge.provider import Provider, is_secret_setting
+from tests.pinned import PinnedPlugin, PinnedProvider, PinnedSimulator
 from tests.toy import ToyProvider
 
 MARK = "zz-secret-marker-91"
 
 
 def providers() -> list[Provider]:
-    return [*PluginRegistry().providers().values(), ToyProvider()]
+    return [*PluginRegistry().providers().values(), ToyProvider(), PinnedProvider()]
 
 
 def valid_settings(provider: Provider) -> dict[str, Any]:
@@ -41,7 +42,9 @@ def test_every_provider_has_its_credentials_marked_secret() -> None:
     assert CASES["sailpoint"] == ["client_secret"]
     assert CASES["explore"] == ["client_secret"]
     assert CASES["spaceone"] == ["token"]
+    assert CASES["tenable"] == ["access_key", "secret_key"]
     assert CASES["toy"] == ["client_secret"]
+    assert CASES["pinned"] == ["pin"]  # marked with secret_field(), whatever its name
 
 
 BAD_VALUES = [[MARK], {"value": MARK}, 123456789, 3.5, True, [[MARK]]]
@@ -85,3 +88,54 @@ def test_a_string_is_not_taken_for_a_boolean_or_a_number() -> None:
         with pytest.raises(ConfigurationError, match="bad setting"):
             structure_settings("x", "p", S, raw)
     assert structure_settings("x", "p", S, {"ratio": 2}).ratio == 2.0
+
+
+# -- secret_field(): a secret whatever its name --------------------------------------------
+PIN = "9071-3356"
+
+
+@pytest.fixture
+def pinned(start_simulator: Any, make_reports: Any) -> tuple[PinnedSimulator, Any]:
+    registry = PluginRegistry()
+    registry.register(PinnedPlugin(), name="pinned-tests")
+    sim = start_simulator(PinnedSimulator(pin=PIN))
+    return sim, make_reports({"pinned": sim}, registry=registry)
+
+
+def test_a_pin_marked_secret_never_reaches_logs_errors_or_references(
+    pinned: tuple[PinnedSimulator, Any],
+) -> None:
+    from reportbridge.testing import captured_logs
+
+    sim, reports = pinned
+    with captured_logs() as logs:
+        job = reports.run("pinned", "USERS")  # the client logs each URL, ?pin=... included
+        reports.poll(job)
+        sim.pin = "0000-1111"  # the vendor now refuses ours, and echoes it back
+        with pytest.raises(ReportBridgeError) as info:
+            reports.poll(job)
+    text = logs.getvalue()
+    assert "pinned" in text and "/jobs" in text, "the run was logged"
+    assert PIN not in text, "the pin reached a log line"
+    assert "does not open this account" in str(info.value)
+    assert PIN not in str(info.value), "the pin reached an error message"
+    assert PIN not in job.ref and PIN not in repr(job)
+    session = reports.session("pinned")
+    assert PIN not in repr(session.ctx), "the pin is shown by repr"
+
+
+def test_a_field_marked_secret_but_shown_by_repr_is_a_plugin_bug() -> None:
+    from reportbridge.provider import structure_settings
+
+    @attrs.frozen
+    class Careless:
+        pin: str = attrs.field(metadata={"secret": True})
+
+    with pytest.raises(PluginSpecError, match=r"pin .*secret_field\(\)"):
+        structure_settings("x", "p", Careless, {"pin": PIN})
+
+
+@pytest.mark.parametrize("bad", [4821, ["4821"], True], ids=lambda v: type(v).__name__)
+def test_a_secret_field_takes_strings_only_whatever_its_name(bad: Any) -> None:
+    with pytest.raises(ConfigurationError, match="pin is a secret and takes a string"):
+        PinnedProvider().parse_settings("p", {"base_url": "https://x.test", "pin": bad})

@@ -32,7 +32,12 @@ from reportbridge.logging import get_logger
 from reportbridge.model import FetchedFile, ReportJob, ResultPart, utcnow
 from reportbridge.plugins import PluginRegistry, default_registry
 from reportbridge.polling import PollPolicy
-from reportbridge.provider import ProfileContext, Provider, ProviderSession
+from reportbridge.provider import (
+    ProfileContext,
+    Provider,
+    ProviderSession,
+    register_setting_secrets,
+)
 from reportbridge.refs import decode_ref
 from reportbridge.slots import ActiveJobs
 from reportbridge.status import ReportStatus
@@ -110,7 +115,9 @@ class Reports:
 
     def _check_profile(self, profile: Profile) -> None:
         provider = self.registry.provider(profile.provider)
-        self._settings[profile.name] = provider.parse_settings(profile.name, profile.settings)
+        settings = provider.parse_settings(profile.name, profile.settings)
+        register_setting_secrets(settings)  # also when a plugin parses its own way
+        self._settings[profile.name] = settings
 
     def __enter__(self) -> Reports:
         return self

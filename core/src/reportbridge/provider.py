@@ -19,11 +19,12 @@ import attrs
 from reportbridge.checks import CheckStep, steps_until_failure
 from reportbridge.errors import (
     ConfigurationError,
+    PluginSpecError,
     TransportError,
     UnsupportedOperationError,
     accepted,
 )
-from reportbridge.logging import register_secret_param
+from reportbridge.logging import register_secret, register_secret_param
 from reportbridge.model import Capabilities, ReportJob, ResultPart
 from reportbridge.params import resolve_report_type, validate_params
 from reportbridge.transport.options import TransportOptions
@@ -272,7 +273,15 @@ class Provider(abc.ABC):
         """A session for one profile (``ctx.settings`` is a :attr:`settings_type`)."""
 
     def parse_settings(self, profile: str, raw: Mapping[str, Any]) -> Any:
-        """Turn a profile table into :attr:`settings_type`, with a clear error if it is wrong."""
+        """Turn a profile table into :attr:`settings_type`, with a clear error if it is wrong.
+
+        The default structures the table with cattrs: unknown keys, missing required
+        settings and values of the wrong type are a
+        :class:`~reportbridge.errors.ConfigurationError` naming the setting; secret
+        settings (:func:`secret_field`) take strings only and are registered for
+        redaction. Override it to add vendor rules, calling ``super().parse_settings``
+        first; raise ``ConfigurationError`` (never echoing a secret).
+        """
         return structure_settings(self.name, profile, self.settings_type, raw)
 
     def validate(self, report_type: str, params: Mapping[str, Any]) -> dict[str, Any]:
@@ -288,6 +297,9 @@ class Provider(abc.ABC):
         """Report type, parameters and formats the demo runs against the simulator."""
         return []
 
+
+#: the metadata key :func:`secret_field` sets on a settings field
+SECRET = "secret"  # noqa: S105 - a metadata key, not a credential
 
 #: setting names that hold a credential (besides fields marked secret, or ``repr=False``)
 _SECRET_NAME = re.compile(
@@ -324,12 +336,56 @@ def _strict(kind: type) -> Callable[[Any, Any], Any]:
     return structure
 
 
+def secret_field(*, default: Any = attrs.NOTHING, **kwargs: Any) -> Any:
+    """A field of a provider's settings class that holds a credential, whatever its name.
+
+    Use it in place of ``attrs.field`` (it takes the same keywords)::
+
+        @attrs.frozen
+        class AcmeSettings:
+            base_url: str
+            api_key: str = secret_field()
+            pin: str = secret_field()
+
+    For such a field the core:
+
+    - accepts only a string (quoted in TOML, or ``"${ENV_VAR}"``); anything else is a
+      :class:`~reportbridge.errors.ConfigurationError` that names the field, never the value;
+    - registers the value for redaction as soon as the profile is read
+      (:func:`reportbridge.logging.register_secret`): it is replaced by ``[REDACTED]`` in
+      every log event and in every text passed through
+      :func:`~reportbridge.logging.redact_text` (error bodies, tracebacks the CLI shows);
+    - leaves it out of the settings' ``repr`` (so out of ``repr(ctx)`` too);
+    - and the shared contract checks it appears in no error, log line or job reference.
+    """
+    metadata = {**(kwargs.pop("metadata", None) or {}), SECRET: True}
+    return attrs.field(default=default, repr=False, metadata=metadata, **kwargs)
+
+
 def is_secret_setting(field: attrs.Attribute[Any]) -> bool:
-    """Whether a settings field holds a credential: marked ``metadata={"secret": True}``,
-    hidden from repr, or named like one (client_secret, token, password, api_key...)."""
+    """Whether a settings field holds a credential: made with :func:`secret_field`
+    (``metadata={"secret": True}``), hidden from repr, or named like one (client_secret,
+    token, password, api_key...)."""
     return bool(
-        field.metadata.get("secret") or field.repr is False or _SECRET_NAME.search(field.name)
+        field.metadata.get(SECRET) or field.repr is False or _SECRET_NAME.search(field.name)
     )
+
+
+def secret_settings(settings_type: type) -> list[str]:
+    """The names of ``settings_type``'s fields that hold credentials (:func:`is_secret_setting`)."""
+    return [f.name for f in attrs.fields(settings_type) if is_secret_setting(f)]
+
+
+def register_setting_secrets(settings: Any) -> None:
+    """Register the value of every secret field of ``settings`` (an attrs instance, as
+    :meth:`Provider.parse_settings` returns) for redaction. The façade calls it on every
+    profile it reads, so a provider that parses settings its own way is covered too."""
+    if not attrs.has(type(settings)):
+        return
+    for field in attrs.fields(type(settings)):
+        value = getattr(settings, field.name, None)
+        if is_secret_setting(field) and isinstance(value, str):
+            register_secret(value)
 
 
 def setting_names(settings_type: type) -> list[str]:
@@ -349,12 +405,21 @@ def structure_settings(
         )
     for field in attrs.fields(settings_type):
         value = raw.get(field.name)
-        if is_secret_setting(field) and value is not None and not isinstance(value, str):
+        if field.metadata.get(SECRET) and field.repr is not False:
+            raise PluginSpecError(
+                f"provider {provider!r}: setting {field.name} is marked secret but shown by "
+                "repr; declare it with reportbridge.provider.secret_field()",
+                provider=provider,
+            )
+        if not is_secret_setting(field) or value is None:
+            continue
+        if not isinstance(value, str):
             raise ConfigurationError(  # the type only: never the value of a secret
                 f"{where}: setting {field.name} is a secret and takes a string (quoted, or "
                 f'"${{ENV_VAR}}"), not a {_toml_type(value)}',
                 provider=provider,
             )
+        register_secret(value)  # before anything else can fail and print the table
     required = [a.name for a in attrs.fields(settings_type) if a.default is attrs.NOTHING]
     missing = [n for n in required if raw.get(n) in (None, "")]
     if missing:
@@ -397,11 +462,15 @@ def _describe(text: str) -> str:
 
 
 __all__ = [
+    "SECRET",
     "FileStream",
     "ProfileContext",
     "Provider",
     "ProviderSession",
     "is_secret_setting",
+    "register_setting_secrets",
+    "secret_field",
+    "secret_settings",
     "setting_names",
     "structure_settings",
 ]

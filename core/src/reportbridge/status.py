@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Hashable, Iterable, Mapping
+from typing import Any
 
 from reportbridge.errors import UnknownStatusError
 
@@ -67,7 +68,7 @@ class StatusMap:
     def __init__(
         self,
         provider: str,
-        table: Mapping[Hashable, ReportStatus],
+        table: Mapping[Any, ReportStatus],
         *,
         case_sensitive: bool = False,
     ) -> None:

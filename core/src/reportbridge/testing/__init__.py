@@ -6,6 +6,7 @@ routes, and use the pytest fixtures from :mod:`reportbridge.testing.pytest_plugi
 
 from reportbridge.testing.faults import Fault, FaultPlan
 from reportbridge.testing.files import SyntheticFile
+from reportbridge.testing.logs import captured_logs
 from reportbridge.testing.server import Request, Response, Simulator, route
 
 __all__ = [
@@ -15,5 +16,6 @@ __all__ = [
     "Response",
     "Simulator",
     "SyntheticFile",
+    "captured_logs",
     "route",
 ]

@@ -57,6 +57,12 @@ from reportbridge.refs import decode_ref
 from reportbridge.status import ReportStatus
 from reportbridge.testing import hostile
 from reportbridge.testing.contract_ids import HostileIdsContract
+from reportbridge.testing.contract_lifecycle import LifecycleContract
+from reportbridge.testing.contract_rules import (
+    ContractOverrideError,
+    check_overrides,
+    contract_override,
+)
 from reportbridge.testing.faults import Fault
 from reportbridge.testing.hostile import HostileServer, call_bounded
 from reportbridge.testing.server import Simulator
@@ -67,7 +73,24 @@ HANG_GUARD = 60.0
 SMALL_CAP = 64 * 1024
 
 
-class ProviderContract(HostileIdsContract):
+class ProviderContract(HostileIdsContract, LifecycleContract):
+    """Subclass it once per provider configuration (see the module docstring). It also
+    runs the hostile-id cases of
+    :class:`~reportbridge.testing.contract_ids.HostileIdsContract` and the lifecycle cases of
+    :class:`~reportbridge.testing.contract_lifecycle.LifecycleContract` (429 on every
+    operation, refused credentials, unknown statuses, every format, no secret anywhere,
+    a cancel that really stops the job).
+
+    Redefining one of its ``test_*`` methods needs a reason
+    (:func:`~reportbridge.testing.contract_rules.contract_override` or
+    ``pytest.mark.xfail(reason=...)``); without one the subclass is refused when it is
+    created, so the run fails at collection.
+    """
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        check_overrides(cls)
+
     provider_name: ClassVar[str]
     report_type: ClassVar[str]
     params: ClassVar[dict[str, Any]] = {}
@@ -353,3 +376,6 @@ class ProviderContract(HostileIdsContract):
             call_bounded(lambda: reports.wait(job, timeout=1, policy=FAST), limit=HANG_GUARD)
         self.assert_injected(simulator, label)
         assert getattr(info.value.job, "job_id", None) == job.job_id
+
+
+__all__ = ["ContractOverrideError", "ProviderContract", "contract_override"]

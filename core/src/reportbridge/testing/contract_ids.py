@@ -26,7 +26,7 @@ from urllib.parse import unquote
 import pytest
 
 from reportbridge.errors import ProviderProtocolError, ReportBridgeError, ValidationError
-from reportbridge.model import ReportJob
+from reportbridge.model import ReportJob, ResultPart
 from reportbridge.plugins import PluginRegistry
 from reportbridge.polling import PollPolicy
 from reportbridge.refs import PREFIX, JobRef, encode_ref
@@ -115,7 +115,10 @@ class HostileIdsContract:
         session = reports.session("contract")
 
         def open_file() -> None:
-            session.open_file(finished, self.fetch_format or "csv").close()
+            # open_part reaches open_file for single-file providers; "1" is a plausible
+            # chunk or page id, so only the job id can be refused
+            part = ResultPart(id="1", format=self.fetch_format or "csv")
+            session.open_part(finished, part).close()
 
         ops: list[Callable[[], object]] = [
             lambda: reports.poll(ref),

@@ -10,8 +10,6 @@ sent to a storage origin or written to a log.
 
 from __future__ import annotations
 
-import io
-import logging
 import random
 import threading
 import time
@@ -27,6 +25,7 @@ from reportbridge.errors import ReportBridgeError, UnknownStatusError
 from reportbridge.model import FetchedFile
 from reportbridge.status import ReportStatus
 from reportbridge.testing.faults import Fault
+from reportbridge.testing.logs import captured_logs
 from reportbridge.testing.server import Simulator
 
 
@@ -120,27 +119,26 @@ def run_faults(
                 if sim.expire_tokens():
                     report.faults["token_expired"] += 1
 
-    log, restore = _capture_logs()
     expiry = threading.Thread(target=expire_tokens, name="rb-token-expiry", daemon=True)
-    started = time.monotonic()
-    expiry.start()
     by_key = {}
-    try:
-        requests = []
-        for target in targets:
-            for i, req in enumerate(target.requests):
-                req = attrs.evolve(req, profile=target.profile, key=f"{target.profile}-{i:04d}")
-                by_key[req.key] = target
-                requests.append(req)
-        report.jobs = len(requests)
-        outcomes = list(
-            reports.run_many(requests, dest_dir=lambda r: dest / (r.key or ""), timeout=timeout)
-        )
-        finals = [_finish(reports, o, dest, report) for o in outcomes]
-    finally:
-        stop.set()
-        expiry.join()
-        restore()
+    with captured_logs() as log:
+        started = time.monotonic()
+        expiry.start()
+        try:
+            requests = []
+            for target in targets:
+                for i, req in enumerate(target.requests):
+                    req = attrs.evolve(req, profile=target.profile, key=f"{target.profile}-{i:04d}")
+                    by_key[req.key] = target
+                    requests.append(req)
+            report.jobs = len(requests)
+            outcomes = list(
+                reports.run_many(requests, dest_dir=lambda r: dest / (r.key or ""), timeout=timeout)
+            )
+            finals = [_finish(reports, o, dest, report) for o in outcomes]
+        finally:
+            stop.set()
+            expiry.join()
     report.seconds = time.monotonic() - started
     for sim in sims.values():
         seen_secrets.update(sim.secrets())
@@ -214,21 +212,3 @@ def _served(sim: Simulator, job_id: str, file: FetchedFile) -> str:
     if file.part in (None, file.format):
         return sim.served_sha256(job_id, file.format)
     return sim.served_sha256(job_id, file.format, part=file.part)
-
-
-def _capture_logs() -> tuple[io.StringIO, Any]:
-    from reportbridge.logging import configure_cli_logging
-
-    stream = io.StringIO()
-    root = logging.getLogger("reportbridge")
-    level = root.level
-    configure_cli_logging(json=True, level=logging.DEBUG)
-    handler = next(h for h in root.handlers if h.get_name() == "reportbridge-cli")
-    assert isinstance(handler, logging.StreamHandler)
-    handler.setStream(stream)
-
-    def restore() -> None:
-        root.removeHandler(handler)
-        root.setLevel(level)
-
-    return stream, restore

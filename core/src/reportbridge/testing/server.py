@@ -21,6 +21,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from reportbridge.status import ReportStatus
 from reportbridge.testing.faults import Fault, FaultPlan
 from reportbridge.testing.messages import (
     Handler,
@@ -144,7 +145,8 @@ class Simulator:
         return {"base_url": self.base_url}
 
     # -- what a fault-injection run needs to know (override what applies) --------------
-    #: kind -> (method, path regex, origin) for "submit", "poll", "download", "token"
+    #: kind -> (method, path regex, origin) for "submit", "poll", "download", "cancel"
+    #: (where the vendor can cancel) and "token" (where there is a token endpoint)
     fault_paths: dict[str, tuple[str, str, str]] = {}
 
     def jobs_created(self) -> int:
@@ -155,6 +157,17 @@ class Simulator:
         """SHA-256 of the file this simulator serves for ``job_id`` in ``format``: the
         result part ``part`` of a result in several parts, else its single file."""
         raise NotImplementedError
+
+    def job_state(self, job_id: str) -> ReportStatus:
+        """Where the simulated vendor holds ``job_id`` now, in neutral terms: the vendor's
+        own truth, not what a client was told. The shared contract checks a cancel against
+        it (a cancel that sends nothing leaves the job running here), so a simulator of a
+        vendor that can cancel must implement it; the default raises NotImplementedError
+        and the contract's cancel case fails saying so."""
+        raise NotImplementedError(
+            f"simulator {self.name!r} does not implement job_state(job_id): return the "
+            "ReportStatus the simulated vendor holds the job in"
+        )
 
     def expire_tokens(self) -> bool:
         """Make every issued access token invalid; False when tokens cannot expire."""

@@ -7,6 +7,7 @@ import re
 import attrs
 
 from reportbridge.errors import ConfigurationError, accepted
+from reportbridge.provider import secret_field
 from reportbridge_explore.status import PROVIDER
 
 #: API hosts per region (AU has a token host but no published API host).
@@ -34,7 +35,7 @@ class ExploreSettings:
     """A ``[profiles.NAME]`` table with ``provider = "explore"``."""
 
     client_id: str
-    client_secret: str = attrs.field(repr=False)
+    client_secret: str = secret_field()
     region: str | None = None
     base_url: str | None = None
     account: str | None = None

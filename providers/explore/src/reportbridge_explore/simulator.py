@@ -20,6 +20,7 @@ import uuid
 from typing import Any
 from urllib.parse import quote
 
+from reportbridge import ReportStatus
 from reportbridge.testing import Request, Response, Simulator, route
 from reportbridge_explore.params import REPORT_TYPES
 from reportbridge_explore.sim_files import CONTENT_TYPES, ReportFile
@@ -32,6 +33,7 @@ from reportbridge_explore.sim_state import (
     UrlSigner,
     check_run_body,
 )
+from reportbridge_explore.status import VOCABULARY
 
 READ, WRITE = "data-reports:read", "data-reports:write"
 _JOBS = r"/data/reports/(?P<kind>[^/]+)/jobs"
@@ -126,7 +128,11 @@ class ExploreSimulator(Simulator):
         "poll": ("GET", r"^/data/reports/[^/]+/jobs/[^/]+$", "api"),
         "download": ("GET", r"^/_s3/reports/", "storage"),
         "token": ("POST", r"^/oauth/token$", "token"),
+        "cancel": ("DELETE", r"^/data/reports/[^/]+/jobs/[^/]+$", "api"),
     }
+
+    def job_state(self, job_id: str) -> ReportStatus:
+        return VOCABULARY[self.state(job_id)]
 
     def jobs_created(self) -> int:
         return len(self.jobs)

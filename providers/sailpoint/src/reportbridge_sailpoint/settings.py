@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 import attrs
 
 from reportbridge.errors import ConfigurationError, accepted
+from reportbridge.provider import secret_field
 
 PROVIDER = "sailpoint"
 
@@ -29,7 +30,7 @@ class SailPointSettings:
 
     base_url: str
     client_id: str
-    client_secret: str = attrs.field(repr=False)
+    client_secret: str = secret_field()
     api_version: str = DEFAULT_API_VERSION
     token_url: str | None = None
     auditable_downloads: bool = False

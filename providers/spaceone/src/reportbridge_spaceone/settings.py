@@ -12,6 +12,7 @@ from typing import Any
 import attrs
 
 from reportbridge.errors import ConfigurationError, accepted
+from reportbridge.provider import secret_field
 from reportbridge_spaceone.status import PROVIDER
 
 API_STYLES = ("rest", "gateway")
@@ -39,7 +40,7 @@ class SpaceoneSettings:
     """
 
     base_url: str
-    token: str = attrs.field(repr=False)
+    token: str = secret_field()
     domain_id: str | None = None
     api_style: str = "rest"
     gateway_download_verb: str = "get-download-url"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import attrs
 
 from reportbridge.errors import ConfigurationError, ValidationError, accepted
+from reportbridge.provider import secret_field
 from reportbridge.transport.tls import check_url_allowed
 from reportbridge_tenable.status import PROVIDER
 
@@ -29,8 +30,8 @@ class TenableSettings:
       raises.
     """
 
-    access_key: str = attrs.field(repr=False)
-    secret_key: str = attrs.field(repr=False)
+    access_key: str = secret_field()
+    secret_key: str = secret_field()
     base_url: str = DEFAULT_BASE_URL
     export_kinds: list[str] = attrs.field(factory=lambda: list(KINDS))
     on_duplicate: str = "adopt"

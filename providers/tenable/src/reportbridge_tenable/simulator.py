@@ -15,6 +15,7 @@ import time
 from collections import deque
 from typing import Any
 
+from reportbridge import ReportStatus
 from reportbridge.testing import Request, Response, Simulator, route
 from reportbridge_tenable.params import (
     CHUNK_SIZE,
@@ -24,6 +25,7 @@ from reportbridge_tenable.params import (
 )
 from reportbridge_tenable.sim_chunks import ChunkFile, seeded_uuid
 from reportbridge_tenable.sim_exports import ACTIVE, SimExport, Timeline
+from reportbridge_tenable.status import VOCABULARY
 
 _KIND = r"(?P<kind>vulns|assets)"
 _UUID = r"(?P<export_uuid>[^/]+)"
@@ -125,7 +127,11 @@ class TenableSimulator(Simulator):
         "submit": ("POST", r"^/(vulns|assets)/export$", "api"),
         "poll": ("GET", r"^/(vulns|assets)/export/[^/]+/status$", "api"),
         "download": ("GET", r"^/(vulns|assets)/export/[^/]+/chunks/[0-9]+$", "api"),
+        "cancel": ("POST", r"^/(vulns|assets)/export/[^/]+/cancel$", "api"),
     }
+
+    def job_state(self, job_id: str) -> ReportStatus:
+        return VOCABULARY[self.exports[job_id].status(time.monotonic())]
 
     def jobs_created(self) -> int:
         return len(self.exports)

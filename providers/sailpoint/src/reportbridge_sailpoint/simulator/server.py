@@ -14,6 +14,7 @@ import threading
 from collections.abc import Mapping
 from typing import Any
 
+from reportbridge import ReportStatus
 from reportbridge.testing.files import SyntheticFile
 from reportbridge.testing.server import Request, Response, Simulator, route
 from reportbridge_sailpoint.simulator.tasks import (
@@ -48,6 +49,14 @@ CSV_HEADERS = {
     "SEARCH_EXPORT": b"id,name,type,attributes\n",
 }
 FILE_TYPES = {"csv": "application/csv", "pdf": "application/pdf"}
+#: the neutral meaning of a task's completion status (None while it runs: RUNNING)
+_NEUTRAL = {
+    "SUCCESS": ReportStatus.SUCCEEDED,
+    "WARNING": ReportStatus.SUCCEEDED,
+    "ERROR": ReportStatus.FAILED,
+    "TEMP_ERROR": ReportStatus.FAILED,
+    "TERMINATED": ReportStatus.CANCELLED,
+}
 
 
 class SailPointSimulator(Simulator):
@@ -280,7 +289,14 @@ class SailPointSimulator(Simulator):
             "api",
         ),
         "token": ("POST", r"^/oauth/token$", "api"),
+        "cancel": ("POST", r"/cancel$", "api"),
     }
+
+    def job_state(self, job_id: str) -> ReportStatus:
+        task = self.tasks.get(job_id)
+        if task is None:
+            raise KeyError(job_id)
+        return _NEUTRAL.get(self.tasks.completion(task) or "", ReportStatus.RUNNING)
 
     def jobs_created(self) -> int:
         return len(self.tasks.all())

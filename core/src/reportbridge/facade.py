@@ -33,6 +33,7 @@ from reportbridge.provider import ProfileContext, Provider, ProviderSession
 from reportbridge.refs import decode_ref
 from reportbridge.slots import ActiveJobs
 from reportbridge.status import ReportStatus
+from reportbridge.transport import observe
 
 if TYPE_CHECKING:
     from reportbridge.engine import JobOutcome, JobRequest
@@ -159,7 +160,8 @@ class Reports:
         try:
             session = self.session(profile)
             log.info("submitting", profile=profile, provider=provider.name, report_type=report_type)
-            job = session.submit(report_type, clean)
+            with observe.recording() as sent:
+                job = session.submit(report_type, clean)
         except BaseException:
             if reserved:
                 self._active.release(profile)
@@ -168,7 +170,7 @@ class Reports:
             job = attrs.evolve(job, submitted_at=utcnow())
         job = attrs.evolve(job, profile=profile, params=job.params or clean)
         self._active.note(job, started=reserved)
-        self.registry.hook.job_submitted(job=job)
+        self.registry.hook.job_submitted(job=job, requests=tuple(sent))
         return job
 
     def poll(self, job: JobLike) -> ReportJob:

@@ -153,12 +153,20 @@ class ParamSpec:
 
 @attrs.frozen
 class ReportTypeSpec:
-    """A report a provider can run and the parameters it takes."""
+    """A report a provider can run and the parameters it takes.
+
+    ``window`` names the parameters that give the report's time window (start
+    inclusive, end exclusive), when it has one; ``max_window`` is the longest window
+    the vendor accepts. Audits use both to set relative windows and to split a wide
+    window into several jobs.
+    """
 
     name: str
     description: str = ""
     params: tuple[ParamSpec, ...] = ()
     formats: tuple[str, ...] = ()
+    window: tuple[str, str] | None = None
+    max_window: dt.timedelta | None = None
 
     def param(self, name: str) -> ParamSpec | None:
         return next((p for p in self.params if p.name == name), None)

@@ -14,17 +14,21 @@ import attrs
 
 from reportbridge._version import __version__
 from reportbridge.audit.bundle import FILES, JOURNAL, file_is_intact, write_manifest
+from reportbridge.audit.evidence import EvidenceRecorder
+from reportbridge.audit.expand import expand_plan
 from reportbridge.audit.journal import Journal
 from reportbridge.audit.plan import AuditPlan, PlannedJob
+from reportbridge.audit.resume import refuse_sealed, resolution_time, resume_state
 from reportbridge.engine import JobEvent, JobRequest
 from reportbridge.errors import ConfigurationError, ValidationError, accepted
-from reportbridge.model import utcnow
+from reportbridge.model import ReportTypeSpec, utcnow
 from reportbridge.params import resolve_report_type
 
 if TYPE_CHECKING:
     from reportbridge.facade import Reports
 
-BUNDLE_FORMAT = "reportbridge-audit-bundle/1"
+BUNDLE_FORMAT = "reportbridge-audit-bundle/1"  # what build_manifest writes; the recorder
+# turns it into format 2 (reportbridge.audit.verification.FORMAT_2)
 
 
 @attrs.frozen
@@ -60,10 +64,18 @@ def run_audit(
     """
     bundle = Path(out_dir)
     bundle.mkdir(parents=True, exist_ok=True)
+    refuse_sealed(bundle)
+    original, resolved_at = plan, resolution_time(bundle / JOURNAL)
+    expansion = expand_plan(original, lambda pj: _spec(reports, pj), resolved_at)
+    plan = expansion.plan
     providers = _check_plan(reports, plan)
     journal = Journal(bundle / JOURNAL)
+    evidence: EvidenceRecorder | None = None
     try:
-        _bind_plan(journal, plan, bundle)
+        fresh = _bind_plan(journal, original, bundle)
+        journal.set_meta("resolved_at", expansion.resolved_at)
+        evidence = EvidenceRecorder(bundle, reports, original, expansion)
+        evidence.started(_plan_digest(original), None if fresh else resume_state(journal))
         _remove_partial_downloads(bundle)
         for pj in plan.jobs:
             journal.plan_job(pj.key, pj.profile, providers[pj.key], pj.report_type, pj.params)
@@ -83,6 +95,8 @@ def run_audit(
             elif event.kind == "fetched" and event.file is not None:
                 rel = event.file.path.resolve().relative_to(bundle.resolve()).as_posix()
                 journal.fetched(key, event.file, rel)
+            assert evidence is not None
+            evidence.event(event)
             if on_event is not None:
                 on_event(event)
 
@@ -94,8 +108,12 @@ def run_audit(
                 journal.observed(key, outcome.job)
             if outcome.error is not None:
                 journal.failed(key, f"{type(outcome.error).__name__}: {outcome.error}")
+                evidence.failed(key, f"{type(outcome.error).__name__}: {outcome.error}")
     finally:
         manifest = build_manifest(journal, plan)
+        if evidence is not None:
+            manifest = evidence.finish(manifest)
+            evidence.close()
         write_manifest(bundle, manifest)
         journal.close()
     return AuditResult(bundle, manifest)
@@ -126,6 +144,14 @@ def _check_plan(reports: Reports, plan: AuditPlan) -> dict[str, str]:
     return providers
 
 
+def _spec(reports: Reports, pj: PlannedJob) -> ReportTypeSpec | None:
+    try:
+        caps = reports.provider_for(pj.profile).capabilities()
+    except ConfigurationError:
+        return None  # _check_plan names the unknown profile
+    return caps.report_type(pj.report_type)
+
+
 def _remove_partial_downloads(bundle: Path) -> None:
     # A killed run cannot clean up after itself; its temporary files are ours to remove.
     for part in (bundle / FILES).glob("**/.*.part"):
@@ -137,7 +163,8 @@ def _plan_digest(plan: AuditPlan) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
-def _bind_plan(journal: Journal, plan: AuditPlan, bundle: Path) -> None:
+def _bind_plan(journal: Journal, plan: AuditPlan, bundle: Path) -> bool:
+    """Bind the bundle to ``plan``; True when the bundle is new."""
     digest = _plan_digest(plan)
     existing = journal.meta("plan_sha256")
     if existing is not None and existing != digest:
@@ -149,6 +176,7 @@ def _bind_plan(journal: Journal, plan: AuditPlan, bundle: Path) -> None:
         journal.set_meta("plan_sha256", digest)
         journal.set_meta("plan", json.dumps(plan.to_dict(), default=str))
         journal.set_meta("created_at", utcnow().isoformat())
+    return existing is None
 
 
 def _request(journal: Journal, bundle: Path, pj: PlannedJob) -> JobRequest | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import cattrs
@@ -9,6 +10,7 @@ import cattrs
 from reportbridge.plugins import PluginRegistry, default_registry, distribution_of
 
 _conv = cattrs.Converter()
+_conv.register_unstructure_hook(dt.timedelta, lambda d: d.total_seconds())  # max_window
 
 
 def describe_providers(registry: PluginRegistry | None = None) -> list[dict[str, Any]]:

@@ -36,7 +36,14 @@ PARAMS = (
 
 
 def report_type_spec(name: str, description: str = "") -> ReportTypeSpec:
-    return ReportTypeSpec(name, description, params=PARAMS, formats=FORMATS)
+    return ReportTypeSpec(
+        name,
+        description,
+        params=PARAMS,
+        formats=FORMATS,
+        window=("from", "to"),
+        max_window=MAX_SPAN,
+    )
 
 
 def _bad(report_type: str, field: str, text: str) -> ValidationError:

@@ -135,3 +135,16 @@ def test_explore_simulator_files_count_what_they_hold(fmt: str) -> None:
 
     file = ReportFile(50_000, seed="s", fmt=fmt, report_type="calls")
     assert count_stream(io.BytesIO(file.read_all()), fmt).rows == file.count
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    size=st.integers(0, 3 * 65536 + 100),
+    header=st.sampled_from([b"", b"id,name\n", b"a,b,c,d\n"]),
+)
+def test_synthetic_file_rows_are_what_a_reader_counts(size: int, header: bytes) -> None:
+    from reportbridge.testing.files import SyntheticFile
+
+    file = SyntheticFile(size, seed="rows", header=header)
+    counted = count_stream(io.BytesIO(file.read_all()), "csv").rows
+    assert file.rows == counted

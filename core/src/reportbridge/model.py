@@ -73,6 +73,8 @@ class ReportJob:
     warnings: tuple[str, ...] = ()
     poll_after: float | None = None
     extra: dict[str, str] = attrs.field(factory=dict, converter=_frozen_dict)
+    #: total rows the vendor declares for the whole result, when it does
+    rows: int | None = None
 
     @property
     def is_terminal(self) -> bool:

@@ -160,11 +160,14 @@ def completeness_findings(manifest: dict[str, Any]) -> list[str]:
             if counted is None:
                 continue
             if declared is not None and counted != declared:
+                gap = (
+                    f"{declared - counted} missing"
+                    if counted < declared
+                    else f"{counted - declared} more than declared"
+                )
                 out.append(
                     f"job {key}: {fmt} holds {counted} rows but the vendor declared {declared} "
-                    f"({declared - counted:+d} missing)"
-                    if counted < declared
-                    else f"job {key}: {fmt} holds {counted} rows but the vendor declared {declared}"
+                    f"({gap})"
                 )
             if counted == 0:
                 out.append(f"job {key}: {fmt} holds no rows (empty evidence)")

@@ -1,0 +1,265 @@
+"""Audit runs record evidence: custody events, row counts, windows, lifetimes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import attrs
+import pytest
+
+from reportbridge.audit import PlannedJob
+from reportbridge.audit.custody import CUSTODY, read_log
+from reportbridge.audit.verification import FORMAT_2, verify_evidence
+from reportbridge.errors import ConfigurationError, EvidenceError
+from reportbridge.testing import Simulator
+from tests.evidencekit import events, kinds, manifest, plan, reports_for, run, sailpoint_jobs
+
+FIXTURE_V1 = Path(__file__).parent / "fixtures" / "bundle-format-1"
+
+
+@pytest.fixture
+def sailpoint(provider_simulator: Callable[..., Simulator]) -> Simulator:
+    return provider_simulator("sailpoint", job_seconds=0.2, file_size=30_000)
+
+
+def test_a_run_records_custody_rows_and_the_head(
+    sailpoint: Simulator, make_reports: Callable[..., Any], tmp_path: Path
+) -> None:
+    reports = reports_for(make_reports, {"sp": sailpoint})
+    bundle = tmp_path / "b"
+    out = run(reports, plan(*sailpoint_jobs()), bundle)
+    assert out["format"] == FORMAT_2 and out["summary"]["succeeded"] == 2
+    seen = kinds(bundle)
+    assert seen[:2] == ["run-started", "plan-loaded"] and seen[-2:] == ["verified", "run-finished"]
+    for kind in ("submitting", "submitted", "status", "fetched"):
+        assert kind in seen
+    started = events(bundle, "run-started")[0]
+    assert started["operator"] and started["host"] and started["tool"]["name"] == "reportbridge"
+    assert "sailpoint" in started["providers"]
+    # the request made: method, origin, path, status; the token request, never the token
+    submitted = events(bundle, "submitted")[0]
+    paths = [(r["method"], r["path"], r["status"]) for r in submitted["requests"]]
+    assert ("POST", "/v3/reports/run", 200) in paths
+    assert all(r["origin"].startswith("http://127.0.0.1:") for r in submitted["requests"])
+    text = (bundle / CUSTODY).read_text()
+    for secret in sailpoint.secrets():  # type: ignore[attr-defined]
+        assert secret not in text
+    # every status change and every file, with what was counted
+    statuses = [(e["key"], e["status"]) for e in events(bundle, "status")]
+    assert ("accounts", "succeeded") in statuses
+    fetched = {e["path"]: e for e in events(bundle, "fetched")}
+    assert len(fetched) == 3
+    jobs = {j["key"]: j for j in out["jobs"]}
+    accounts = jobs["accounts"]
+    assert accounts["rows_declared"] is not None
+    assert accounts["rows_counted"] == {"csv": accounts["rows_declared"]}
+    assert jobs["search"]["rows_counted"] == {"zip": jobs["search"]["rows_declared"]}
+    for f in accounts["files"]:
+        assert fetched[f["path"]]["sha256"] == f["sha256"]
+    log = read_log(bundle / CUSTODY)
+    assert out["custody"] == {"log": CUSTODY, "events": len(log.events), "head": log.head}
+    check = verify_evidence(bundle)
+    assert check.ok, (check.problems, check.findings)
+    assert check.seal.state == "unsealed"
+
+
+@pytest.mark.parametrize(
+    ("delivery", "expected"),
+    [
+        (
+            "short",
+            r"job accounts: csv holds (\d+) rows but the vendor declared (\d+) \(\d+ missing\)",
+        ),
+        ("empty", r"job accounts: csv holds no rows \(empty evidence\)"),
+    ],
+)
+def test_short_and_empty_deliveries_are_reported(
+    delivery: str,
+    expected: str,
+    provider_simulator: Callable[..., Simulator],
+    make_reports: Callable[..., Any],
+    tmp_path: Path,
+) -> None:
+    import re
+
+    sim = provider_simulator("sailpoint", job_seconds=0.2, file_size=30_000, delivery=delivery)
+    reports = reports_for(make_reports, {"sp": sim})
+    bundle = tmp_path / "b"
+    run(reports, plan(*sailpoint_jobs()), bundle)
+    check = verify_evidence(bundle)
+    assert not check.problems  # the files are intact: what is wrong is the content
+    assert any(re.fullmatch(expected, f) for f in check.findings), check.findings
+    assert any(f.startswith("job search: zip ") for f in check.findings)
+    if delivery == "short":
+        job = next(j for j in manifest(bundle)["jobs"] if j["key"] == "accounts")
+        assert 0 < job["rows_counted"]["csv"] < job["rows_declared"]
+
+
+def test_full_delivery_has_no_findings(
+    sailpoint: Simulator, make_reports: Callable[..., Any], tmp_path: Path
+) -> None:
+    reports = reports_for(make_reports, {"sp": sailpoint})
+    run(reports, plan(*sailpoint_jobs()), tmp_path / "b")
+    assert verify_evidence(tmp_path / "b").findings == ()
+
+
+def test_wide_window_is_split_and_recorded_as_one_item(
+    provider_simulator: Callable[..., Simulator], make_reports: Callable[..., Any], tmp_path: Path
+) -> None:
+    sim = provider_simulator("explore", job_seconds=0.2, file_size=4_000)
+    reports = reports_for(make_reports, {"td": sim})
+    job = PlannedJob("calls", "td", "calls", {"format": "csv"}, ("csv",), window="previous-quarter")
+    relative = PlannedJob(
+        "recent", "td", "contacts", {"from": "-P1D", "to": "now", "format": "json"}, ("json",)
+    )
+    bundle = tmp_path / "b"
+    out = run(reports, plan(job, relative, timezone="UTC"), bundle)
+    assert sim.count("POST", "/data/reports/calls/jobs$") == 3
+    item = next(j for j in out["jobs"] if j["key"] == "calls")
+    assert item["status"] == "succeeded" and len(item["segments"]) == 3
+    assert [f["segment"] for f in item["files"]] == [1, 2, 3]
+    window = item["window"]
+    assert window["window"] == "previous-quarter" and len(window["segments"]) == 3
+    starts = [dt.datetime.fromisoformat(s["from"]) for s in window["segments"]]
+    ends = [dt.datetime.fromisoformat(s["to"]) for s in window["segments"]]
+    assert starts[0] == dt.datetime.fromisoformat(window["from"])
+    assert ends[-1] == dt.datetime.fromisoformat(window["to"])
+    assert all(b - a <= dt.timedelta(days=31) for a, b in zip(starts, ends, strict=True))
+    assert item["rows_counted"]["csv"] == sum(f["rows"]["rows"] for f in item["files"])
+    recent = next(j for j in out["jobs"] if j["key"] == "recent")
+    assert recent["window"]["relative"] == {"from": "-P1D", "to": "now"}
+    resolved = dt.datetime.fromisoformat(out["resolution"]["resolved_at"])
+    assert dt.datetime.fromisoformat(recent["window"]["to"]) == resolved
+    loaded = events(bundle, "plan-loaded")[0]
+    assert loaded["windows"]["calls"]["segments"] == window["segments"]
+    assert out["summary"] == {"jobs": 2, "succeeded": 2, "failed": 0, "incomplete": 0, "files": 4}
+    assert verify_evidence(bundle).ok
+
+
+def test_window_needs_a_report_type_with_one(
+    sailpoint: Simulator, make_reports: Callable[..., Any], tmp_path: Path
+) -> None:
+    reports = reports_for(make_reports, {"sp": sailpoint})
+    job = PlannedJob("ids", "sp", "IDENTITIES", {}, ("csv",), window="previous-month")
+    with pytest.raises(ConfigurationError, match="window needs a report type with a time window"):
+        run(reports, plan(job), tmp_path / "b")
+    assert sailpoint.count("POST") == 0
+
+
+def test_resume_keeps_the_resolution_and_continues_the_chain(
+    provider_simulator: Callable[..., Simulator], make_reports: Callable[..., Any], tmp_path: Path
+) -> None:
+    sim = provider_simulator("explore", job_seconds=0.2, file_size=4_000)
+    reports = reports_for(make_reports, {"td": sim})
+    the_plan = plan(PlannedJob("day", "td", "calls", {"format": "csv"}, ("csv",), window="-P1D"))
+    bundle = tmp_path / "b"
+    first = run(reports, the_plan, bundle)
+    again = run(reports, the_plan, bundle)
+    assert again["resolution"] == first["resolution"]
+    assert sim.count("POST", "/jobs$") == 1
+    assert "resumed" in kinds(bundle) and read_log(bundle / CUSTODY).ok
+    assert verify_evidence(bundle).ok
+
+
+def test_a_torn_tail_is_reported_then_repaired_by_the_next_run(
+    sailpoint: Simulator, make_reports: Callable[..., Any], tmp_path: Path
+) -> None:
+    reports = reports_for(make_reports, {"sp": sailpoint})
+    bundle = tmp_path / "b"
+    run(reports, plan(*sailpoint_jobs()), bundle)
+    with open(bundle / CUSTODY, "ab") as fh:
+        fh.write(b'{"fields":{"key":"acc')  # as a crash mid-append leaves it
+    problems = verify_evidence(bundle).problems
+    assert any("ends with an incomplete event (21 bytes)" in p for p in problems), problems
+    run(reports, plan(*sailpoint_jobs()), bundle)
+    repaired = events(bundle, "log-repaired")
+    assert repaired and repaired[0]["discarded_bytes"] == 21
+    assert verify_evidence(bundle).ok
+
+
+def test_a_file_recorded_only_in_the_journal_is_recovered_openly(
+    sailpoint: Simulator, make_reports: Callable[..., Any], tmp_path: Path
+) -> None:
+    reports = reports_for(make_reports, {"sp": sailpoint})
+    bundle = tmp_path / "b"
+    run(reports, plan(*sailpoint_jobs()), bundle)
+    # a crash between the journal write and the custody append: the log lacks the event
+    log_path = bundle / CUSTODY
+    lines = log_path.read_bytes().splitlines(keepends=True)
+    cut = next(i for i, line in enumerate(lines) if b'"kind":"fetched"' in line)
+    log_path.write_bytes(b"".join(lines[:cut]))
+    run(reports, plan(*sailpoint_jobs()), bundle)
+    recovered = events(bundle, "recovered")
+    assert recovered and "a run stopped between the two" in recovered[0]["reason"]
+    assert verify_evidence(bundle).ok
+
+
+def test_stale_evidence_is_reported_with_its_dates(
+    sailpoint: Simulator, make_reports: Callable[..., Any], tmp_path: Path
+) -> None:
+    reports = reports_for(make_reports, {"sp": sailpoint})
+    bundle = tmp_path / "b"
+    jobs = sailpoint_jobs()
+    jobs[1] = attrs.evolve(jobs[1], expires_after="P7D")
+    out = run(reports, plan(*jobs, expires_after="P90D"), bundle)
+    items = {j["key"]: j for j in out["jobs"]}
+    collected = dt.datetime.fromisoformat(items["accounts"]["collected_at"])
+    assert (
+        items["accounts"]["expires_after"] == "P90D" and items["search"]["expires_after"] == "P7D"
+    )
+    assert verify_evidence(bundle, now=collected + dt.timedelta(days=1)).ok
+    later = verify_evidence(bundle, now=collected + dt.timedelta(days=8))
+    assert later.findings == (
+        f"job search: stale evidence: collected {collected.date()}, expired "
+        f"{(collected + dt.timedelta(days=7)).date()} (expires_after P7D)",
+    )
+    assert len(verify_evidence(bundle, now=collected + dt.timedelta(days=91)).findings) == 2
+
+
+def test_a_sealed_bundle_is_never_resumed(
+    sailpoint: Simulator, make_reports: Callable[..., Any], tmp_path: Path
+) -> None:
+    pytest.importorskip("cryptography")
+    from reportbridge.audit.keys import generate_keypair, load_signing_key
+    from reportbridge.audit.seal import seal_bundle
+
+    reports = reports_for(make_reports, {"sp": sailpoint})
+    bundle = tmp_path / "b"
+    run(reports, plan(*sailpoint_jobs()), bundle)
+    key, _ = generate_keypair(tmp_path / "key")
+    seal_bundle(bundle, load_signing_key(key))
+    before = (bundle / CUSTODY).read_bytes()
+    with pytest.raises(EvidenceError, match="is sealed, and a sealed bundle is never changed"):
+        run(reports, plan(*sailpoint_jobs()), bundle)
+    assert (bundle / CUSTODY).read_bytes() == before
+
+
+def test_a_damaged_custody_log_stops_a_resume(
+    sailpoint: Simulator, make_reports: Callable[..., Any], tmp_path: Path
+) -> None:
+    reports = reports_for(make_reports, {"sp": sailpoint})
+    bundle = tmp_path / "b"
+    run(reports, plan(*sailpoint_jobs()), bundle)
+    text = (bundle / CUSTODY).read_bytes().replace(b'"status":"succeeded"', b'"status":"failed"', 1)
+    (bundle / CUSTODY).write_bytes(text)
+    with pytest.raises(EvidenceError, match="custody log .* is damaged"):
+        run(reports, plan(*sailpoint_jobs()), bundle)
+
+
+def test_format_1_bundles_still_verify(tmp_path: Path) -> None:
+    bundle = tmp_path / "old"
+    shutil.copytree(FIXTURE_V1, bundle)
+    check = verify_evidence(bundle)
+    assert check.ok and check.format == "reportbridge-audit-bundle/1"
+    assert check.files_checked == 9 and check.seal.state == "unsealed"
+    victim = next((bundle / "files").rglob("*.csv"))
+    victim.write_bytes(victim.read_bytes() + b"x")
+    problems = verify_evidence(bundle).problems
+    assert problems == (
+        f"{victim.relative_to(bundle).as_posix()}: size "
+        f"{victim.stat().st_size}, manifest says {victim.stat().st_size - 1}",
+    )

@@ -246,7 +246,7 @@ def test_a_damaged_custody_log_stops_a_resume(
     run(reports, plan(*sailpoint_jobs()), bundle)
     text = (bundle / CUSTODY).read_bytes().replace(b'"status":"succeeded"', b'"status":"failed"', 1)
     (bundle / CUSTODY).write_bytes(text)
-    with pytest.raises(EvidenceError, match="custody log .* is damaged"):
+    with pytest.raises(EvidenceError, match=r"custody log .* is damaged"):
         run(reports, plan(*sailpoint_jobs()), bundle)
 
 

@@ -223,7 +223,6 @@ def test_stale_evidence_is_reported_with_its_dates(
 def test_a_sealed_bundle_is_never_resumed(
     sailpoint: Simulator, make_reports: Callable[..., Any], tmp_path: Path
 ) -> None:
-    pytest.importorskip("cryptography")
     from reportbridge.audit.keys import generate_keypair, load_signing_key
     from reportbridge.audit.seal import seal_bundle
 

@@ -8,24 +8,22 @@ import os
 import shutil
 import stat
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-pytest.importorskip("cryptography")
 
-from reportbridge.audit.custody import CUSTODY  # noqa: E402
-from reportbridge.audit.inventory import inventory  # noqa: E402
-from reportbridge.audit.keys import (  # noqa: E402
+from reportbridge.audit.custody import CUSTODY
+from reportbridge.audit.inventory import inventory
+from reportbridge.audit.keys import (
     generate_keypair,
     key_id,
     load_public_key,
     load_signing_key,
 )
-from reportbridge.audit.seal import (  # noqa: E402
+from reportbridge.audit.seal import (
     PAYLOAD_TYPE,
     PREDICATE_TYPE,
     SEAL,
@@ -33,15 +31,15 @@ from reportbridge.audit.seal import (  # noqa: E402
     pae,
     seal_bundle,
 )
-from reportbridge.audit.verification import verify_evidence  # noqa: E402
-from reportbridge.errors import (  # noqa: E402
+from reportbridge.audit.verification import verify_evidence
+from reportbridge.errors import (
     ConfigurationError,
     EvidenceError,
     MissingDependencyError,
 )
-from reportbridge.facade import Reports  # noqa: E402
-from reportbridge.plugins import PluginRegistry  # noqa: E402
-from tests.evidencekit import FAST, plan, rewrite_lines, run, sailpoint_jobs  # noqa: E402
+from reportbridge.facade import Reports
+from reportbridge.plugins import PluginRegistry
+from tests.evidencekit import FAST, plan, rewrite_lines, run, sailpoint_jobs
 
 
 @pytest.fixture(scope="module")
@@ -53,7 +51,7 @@ def keys(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 
 @pytest.fixture(scope="module")
-def unsealed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+def unsealed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     registry = PluginRegistry()
     sim = registry.provider("sailpoint").simulator(job_seconds=0.2, file_size=8_000)
     assert sim is not None
@@ -62,7 +60,7 @@ def unsealed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         with Reports.from_profiles(profiles, registry=registry) as reports:
             bundle = tmp_path_factory.mktemp("bundle") / "b"
             run(reports, plan(*sailpoint_jobs()), bundle)
-    yield bundle
+    return bundle
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-
 from reportbridge.audit.custody import CUSTODY
 from reportbridge.audit.inventory import inventory
 from reportbridge.audit.keys import (

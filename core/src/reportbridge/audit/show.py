@@ -165,7 +165,7 @@ def render_html(view: dict[str, Any]) -> str:
     summary = view.get("summary") or {}
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="{e(csp)}">
+<meta http-equiv="Content-Security-Policy" content="{csp}">
 <meta name="referrer" content="no-referrer">
 <title>Evidence: {e(view["audit"])}</title>
 <style>{_CSS}</style></head>

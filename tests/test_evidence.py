@@ -39,7 +39,8 @@ def test_a_run_records_custody_rows_and_the_head(
         assert kind in seen
     started = events(bundle, "run-started")[0]
     assert started["operator"] and started["host"] and started["tool"]["name"] == "reportbridge"
-    assert "sailpoint" in started["providers"]
+    assert started["providers"]["sailpoint"]["distribution"] == "reportbridge-sailpoint"
+    assert started["providers"]["sailpoint"]["version"]
     # the request made: method, origin, path, status; the token request, never the token
     submitted = events(bundle, "submitted")[0]
     paths = [(r["method"], r["path"], r["status"]) for r in submitted["requests"]]

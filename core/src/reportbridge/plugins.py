@@ -96,6 +96,10 @@ def distribution_of(provider: Provider) -> str | None:
     module = type(provider).__module__.split(".")[0]
     for dist_name in importlib.metadata.packages_distributions().get(module, []):
         return dist_name
+    # Editable installs list no top-level names; the entry point still names its distribution.
+    for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
+        if ep.module.split(".")[0] == module and ep.dist is not None:
+            return str(ep.dist.name)
     return None
 
 

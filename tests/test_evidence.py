@@ -263,3 +263,88 @@ def test_format_1_bundles_still_verify(tmp_path: Path) -> None:
         f"{victim.relative_to(bundle).as_posix()}: size "
         f"{victim.stat().st_size}, manifest says {victim.stat().st_size - 1}",
     )
+
+
+def test_resuming_a_format_1_bundle_upgrades_it_openly(
+    provider_simulator: Callable[..., Simulator], make_reports: Callable[..., Any], tmp_path: Path
+) -> None:
+    from reportbridge.audit import parse_plan
+
+    bundle = tmp_path / "old"
+    shutil.copytree(FIXTURE_V1, bundle)
+    old = manifest(bundle)
+    sims = {
+        f"{name}-demo": provider_simulator(name, job_seconds=0.2)
+        for name in ("explore", "sailpoint", "spaceone")
+    }
+    reports = reports_for(make_reports, sims)
+    raw = old["plan"]
+    the_plan = parse_plan(
+        {
+            "audit": {"name": raw["name"], "timeout": raw["timeout"]},
+            "jobs": [
+                {k: j[k] for k in ("profile", "report_type", "params", "formats")}
+                | {"name": j["key"]}
+                for j in raw["jobs"]
+            ],
+        }
+    )
+    out = run(reports, the_plan, bundle)
+    assert all(sim.count("POST") == 0 for sim in sims.values())  # nothing sent again
+    assert out["format"] == FORMAT_2 and out["summary"]["succeeded"] == 8
+    assert kinds(bundle)[:2] == ["run-started", "resumed"]
+    assert len(events(bundle, "recovered")) == 9
+    assert verify_evidence(bundle).ok
+
+
+def test_plan_keys_for_evidence(tmp_path: Path) -> None:
+    from reportbridge.audit import load_plan
+
+    path = tmp_path / "plan.toml"
+    path.write_text(
+        '[audit]\nexpires_after = "P90D"\ntimezone = "Europe/Lisbon"\n'
+        '[[jobs]]\nprofile = "td"\nreport_type = "calls"\nwindow = "previous-month"\n'
+        'expires_after = "P1Y"\n',
+        encoding="utf-8",
+    )
+    loaded = load_plan(path)
+    assert loaded.expires_after == "P90D" and loaded.timezone == "Europe/Lisbon"
+    assert loaded.jobs[0].window == "previous-month" and loaded.jobs[0].expires_after == "P1Y"
+    plain = tmp_path / "plain.toml"
+    plain.write_text('[[jobs]]\nprofile = "td"\nreport_type = "calls"\n', encoding="utf-8")
+    # a plan without the new keys has the digest older bundles recorded
+    assert set(load_plan(plain).to_dict()) == {"name", "timeout", "jobs"}
+    assert set(load_plan(plain).jobs[0].to_dict()) == {
+        "key",
+        "profile",
+        "report_type",
+        "params",
+        "formats",
+    }
+
+
+@pytest.mark.parametrize(
+    ("snippet", "window", "message"),
+    [
+        (
+            '[audit]\nexpires_after = "90 days"\n',
+            "previous-day",
+            "audit.expires_after: expires_after '90 days' is not an ISO 8601 duration",
+        ),
+        (
+            '[audit]\ntimezone = "Mars/Base"\n',
+            "previous-day",
+            "audit.timezone: time zone 'Mars/Base' is not a known IANA name",
+        ),
+        ("", "last-month", "job 1: window 'last-month' is not understood; accepted: previous-day"),
+    ],
+)
+def test_bad_plan_keys_are_named(tmp_path: Path, snippet: str, window: str, message: str) -> None:
+    from reportbridge.audit import load_plan
+
+    job = f'[[jobs]]\nprofile = "td"\nreport_type = "calls"\nwindow = "{window}"\n'
+    path = tmp_path / "plan.toml"
+    path.write_text(snippet + job, encoding="utf-8")
+    with pytest.raises(ConfigurationError) as caught:
+        load_plan(path)
+    assert message in str(caught.value)

@@ -141,7 +141,9 @@ class ToySimulator(Simulator):
                 "outcome": self.outcome,
                 "created": time.monotonic(),
             }
-        return Response.json(self._view(self.jobs[job_id]), 201)
+        return Response.json(
+            self._view(self.jobs[job_id]), 201, headers={"X-Request-Id": f"req-{job_id}"}
+        )
 
     @route("GET", "/jobs")
     def listing(self, req: Request) -> Response:

@@ -33,7 +33,7 @@ from reportbridge.provider import ProfileContext, Provider, ProviderSession
 from reportbridge.refs import decode_ref
 from reportbridge.slots import ActiveJobs
 from reportbridge.status import ReportStatus
-from reportbridge.transport import observe
+from reportbridge.transport.observe import recording
 
 if TYPE_CHECKING:
     from reportbridge.engine import JobOutcome, JobRequest
@@ -160,7 +160,7 @@ class Reports:
         try:
             session = self.session(profile)
             log.info("submitting", profile=profile, provider=provider.name, report_type=report_type)
-            with observe.recording() as sent:
+            with recording() as sent:
                 job = session.submit(report_type, clean)
         except BaseException:
             if reserved:

@@ -33,8 +33,8 @@ from reportbridge.errors import (
     TransportError,
 )
 from reportbridge.logging import get_logger, redact_text
-from reportbridge.transport import observe
 from reportbridge.transport.auth import NoAuth, TokenSource
+from reportbridge.transport.observe import note as note_request
 from reportbridge.transport.options import TransportOptions
 from reportbridge.transport.ratelimit import RateLimiter, shared_limiter
 from reportbridge.transport.retry import parse_retry_after
@@ -313,7 +313,7 @@ class HttpClient:
                         self.limiter.penalise(delay)
                     self._wait(delay, what, url, reason=f"HTTP {status}")
                     continue
-            observe.note(method, url, status, resp.headers, what)  # for the record, if asked
+            note_request(method, url, status, resp.headers, what)  # for the record, if asked
             return resp
 
     def _wait(self, delay: float, what: str, url: str, *, reason: str) -> None:

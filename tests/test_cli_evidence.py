@@ -244,3 +244,36 @@ def test_as_of_reports_stale_evidence(tmp_path: Path) -> None:
     assert later.returncode == 1
     assert "FINDING job ids: stale evidence: collected " in later.stdout
     assert "(expires_after P30D)" in later.stdout
+
+
+def test_a_split_window_through_the_command_line(tmp_path: Path) -> None:
+    from reportbridge.plugins import PluginRegistry
+    from tests.clihelp import write_config
+
+    sim = PluginRegistry().provider("explore").simulator(job_seconds=0.2, file_size=2_000)
+    assert sim is not None
+    with sim:
+        config = write_config(
+            tmp_path / "rb.toml",
+            {
+                "td": {
+                    "provider": "explore",
+                    **sim.profile_settings(),
+                    "polling": {"initial": 0.05, "cap": 0.2},
+                }
+            },
+        )
+        plan = tmp_path / "plan.toml"
+        plan.write_text(
+            '[[jobs]]\nname = "calls"\nprofile = "td"\nreport_type = "calls"\n'
+            'params = { format = "csv" }\nwindow = "previous-quarter"\n',
+            encoding="utf-8",
+        )
+        bundle = tmp_path / "b"
+        proc = run_cli("--config", str(config), "audit", str(plan), "--out", str(bundle), env=ENV)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        assert "1/1 jobs succeeded" in proc.stdout and "3 files" in proc.stdout
+        assert sim.count("POST", "/jobs$") == 3
+    shown = run_cli("audit", "show", str(bundle), env=ENV)
+    assert "(3 parts)" in shown.stdout
+    assert run_cli("audit", "verify", str(bundle), env=ENV).returncode == 0

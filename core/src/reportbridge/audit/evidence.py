@@ -309,14 +309,18 @@ def _merge(
     if len(members) == 1:
         item = dict(members[0], key=key)
     else:
-        first = members[0] if members else {}
+        # the same members as a single job's entry; what differs per job is in segments
+        errors = [f"{m['key']}: {m['error']}" for m in members if m.get("error")]
         item = {
+            **(members[0] if members else {}),
             "key": key,
-            "profile": first.get("profile"),
-            "provider": first.get("provider"),
-            "report_type": first.get("report_type"),
-            "formats": first.get("formats", []),
             "status": _combined_status(members),
+            "ref": None,
+            "job_id": None,
+            "provider_status": None,
+            "error": "; ".join(errors) or None,
+            "warnings": [w for m in members for w in m.get("warnings") or []],
+            "submit_attempts": sum(m.get("submit_attempts") or 0 for m in members),
             "segments": [
                 {k: v for k, v in m.items() if k not in ("files", "params", "formats")}
                 for m in members

@@ -348,3 +348,51 @@ def test_bad_plan_keys_are_named(tmp_path: Path, snippet: str, window: str, mess
     with pytest.raises(ConfigurationError) as caught:
         load_plan(path)
     assert message in str(caught.value)
+
+
+def test_completeness_findings_and_notes_from_a_manifest() -> None:
+    from reportbridge.audit.verification import completeness_findings, uncounted_notes
+
+    def job(key: str, declared: int | None, counted: dict[str, Any], rows: dict[str, Any]) -> Any:
+        return {
+            "key": key,
+            "rows_declared": declared,
+            "rows_counted": counted,
+            "files": [{"path": f"files/{key}.x", "rows": rows}],
+        }
+
+    manifest_doc = {
+        "jobs": [
+            job("ok", 5, {"csv": 5}, {"rows": 5, "method": "csv"}),
+            job("more", 5, {"csv": 7}, {"rows": 7, "method": "csv"}),
+            job(
+                "cut",
+                None,
+                {"json": None},
+                {
+                    "rows": None,
+                    "method": "json",
+                    "problem": "JSON document ends early (cut off)",
+                    "truncated": True,
+                },
+            ),
+            job(
+                "odd",
+                3,
+                {"json": None},
+                {
+                    "rows": None,
+                    "method": "json",
+                    "problem": "JSON document has no array of records",
+                },
+            ),
+            job("pdf", 3, {}, {"rows": None, "method": "not countable"}),
+        ]
+    }
+    assert completeness_findings(manifest_doc) == [
+        "job more: csv holds 7 rows but the vendor declared 5 (2 more than declared)",
+        "files/cut.x: the file ends early: JSON document ends early (cut off)",
+    ]
+    assert uncounted_notes(manifest_doc) == [
+        "files/odd.x: rows not counted: JSON document has no array of records"
+    ]

@@ -40,6 +40,8 @@ class RowCount:
     method: str
     members: tuple[tuple[str, int | None], ...] = ()
     problem: str | None = None
+    #: the file ends early (a cut JSON document): rows are missing, not just uncountable
+    truncated: bool = False
 
     def to_dict(self) -> dict[str, object]:
         out: dict[str, object] = {"rows": self.rows, "method": self.method}
@@ -47,6 +49,8 @@ class RowCount:
             out["members"] = [{"name": n, "rows": r} for n, r in self.members]
         if self.problem:
             out["problem"] = self.problem
+        if self.truncated:
+            out["truncated"] = True
         return out
 
 
@@ -70,12 +74,16 @@ def count_stream(fh: IO[bytes], format: str) -> RowCount:
         if format in NDJSON_FORMATS:
             return RowCount(_nonblank_lines(_chunks(fh)), "ndjson")
     except RowCountError as exc:
-        return RowCount(None, format, problem=str(exc))
+        return RowCount(None, format, problem=str(exc), truncated=exc.truncated)
     return RowCount(None, "not countable")
 
 
 class RowCountError(ValueError):
     """The file is not what its format says, so its rows cannot be counted."""
+
+    def __init__(self, message: str, *, truncated: bool = False) -> None:
+        super().__init__(message)
+        self.truncated = truncated
 
 
 def _chunks(fh: IO[bytes]) -> Iterator[bytes]:
@@ -154,7 +162,7 @@ def json_array_length(chunks: Iterable[bytes]) -> int:
                 elements += 1
             after_colon = token == b":" and depth == 1
     if in_string or depth:
-        raise RowCountError("JSON document ends early (cut off)")
+        raise RowCountError("JSON document ends early (cut off)", truncated=True)
     raise RowCountError("JSON document has no array of records")
 
 
@@ -191,7 +199,11 @@ def _count_zip(path: Path) -> RowCount:
                     counted = count_stream(io.BufferedReader(_Capped(member, info.file_size)), fmt)
                 if counted.problem:
                     return RowCount(
-                        None, "zip", tuple(members), f"{info.filename}: {counted.problem}"
+                        None,
+                        "zip",
+                        tuple(members),
+                        f"{info.filename}: {counted.problem}",
+                        counted.truncated,
                     )
                 members.append((info.filename, counted.rows))
     except (zipfile.BadZipFile, OSError, EOFError, RuntimeError) as exc:

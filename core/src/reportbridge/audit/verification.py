@@ -2,7 +2,8 @@
 
 Problems are integrity failures (a file, the manifest, the custody log or the seal is
 not what was recorded). Findings are about the evidence itself (rows missing against
-what the vendor declared, empty evidence, stale evidence). Either fails verification.
+what the vendor declared, empty, cut-off or stale evidence). Either fails verification.
+Notes say what could not be judged (a file whose rows cannot be counted) and do not.
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ class Verification:
     findings: tuple[str, ...]
     seal: SealCheck
     custody_events: int | None
+    notes: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -60,6 +62,7 @@ class Verification:
             "custody_events": self.custody_events,
             "problems": list(self.problems),
             "findings": list(self.findings),
+            "notes": list(self.notes),
         }
 
 
@@ -94,7 +97,14 @@ def verify_evidence(
         problems.extend(custody_problems)
     findings = [*completeness_findings(manifest), *freshness_findings(manifest, now)]
     return Verification(
-        root, fmt, files.files_checked, tuple(problems), tuple(findings), seal, events
+        root,
+        fmt,
+        files.files_checked,
+        tuple(problems),
+        tuple(findings),
+        seal,
+        events,
+        tuple(uncounted_notes(manifest)),
     )
 
 
@@ -172,10 +182,20 @@ def completeness_findings(manifest: dict[str, Any]) -> list[str]:
             if counted == 0:
                 out.append(f"job {key}: {fmt} holds no rows (empty evidence)")
         for f in job.get("files", []):
-            problem = (f.get("rows") or {}).get("problem")
-            if problem:
-                out.append(f"{f.get('path')}: rows could not be counted: {problem}")
+            rows = f.get("rows") or {}
+            if rows.get("truncated"):
+                out.append(f"{f.get('path')}: the file ends early: {rows.get('problem')}")
     return out
+
+
+def uncounted_notes(manifest: dict[str, Any]) -> list[str]:
+    """Files whose rows could not be counted (not what their format says)."""
+    return [
+        f"{f.get('path')}: rows not counted: {(f.get('rows') or {}).get('problem')}"
+        for job in manifest["jobs"]
+        for f in job.get("files", [])
+        if (f.get("rows") or {}).get("problem") and not (f.get("rows") or {}).get("truncated")
+    ]
 
 
 def freshness_findings(manifest: dict[str, Any], now: dt.datetime | None = None) -> list[str]:

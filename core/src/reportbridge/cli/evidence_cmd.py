@@ -51,6 +51,8 @@ def verify(bundle: Path, *, as_json: bool, key: str | None = None, as_of: str | 
         print(f"PROBLEM {problem}")
     for finding in result.findings:
         print(f"FINDING {finding}")
+    for note in result.notes:
+        print(f"NOTE {note}")
     seal = result.seal.state
     if result.seal.state.startswith("sealed (") and not key:
         seal += ": give --key PUB to check the signature"

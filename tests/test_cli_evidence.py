@@ -3,12 +3,15 @@ show, export — from a clean folder, in subprocesses."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
 import stat
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -207,37 +210,35 @@ def test_export_usage_errors(bundle: Path, tmp_path: Path) -> None:
     assert proc.returncode == 2 and "oscal|bagit" in proc.stderr
 
 
-def test_as_of_reports_stale_evidence(tmp_path: Path) -> None:
+@contextlib.contextmanager
+def audited(tmp_path: Path, provider: str, plan_text: str) -> Iterator[tuple[Path, Any]]:
+    """Run ``plan_text`` (its jobs on profile ``p``) against ``provider``'s simulator."""
+    from reportbridge.plugins import PluginRegistry
     from tests.clihelp import write_config
 
-    registry_env = ENV
-    from reportbridge.plugins import PluginRegistry
-
-    sim = PluginRegistry().provider("sailpoint").simulator(job_seconds=0.2, file_size=3_000)
+    sim = PluginRegistry().provider(provider).simulator(job_seconds=0.2, file_size=2_000)
     assert sim is not None
     with sim:
+        settings = {"provider": provider, **sim.profile_settings()}
         config = write_config(
-            tmp_path / "rb.toml",
-            {
-                "sp": {
-                    "provider": "sailpoint",
-                    **sim.profile_settings(),
-                    "polling": {"initial": 0.05, "cap": 0.2},
-                }
-            },
+            tmp_path / "rb.toml", {"p": {**settings, "polling": {"initial": 0.05, "cap": 0.2}}}
         )
         plan = tmp_path / "plan.toml"
-        plan.write_text(
-            '[audit]\nname = "fresh"\nexpires_after = "P30D"\n'
-            '[[jobs]]\nname = "ids"\nprofile = "sp"\nreport_type = "IDENTITIES"\n'
-            'formats = ["csv"]\n',
-            encoding="utf-8",
-        )
+        plan.write_text(plan_text, encoding="utf-8")
         bundle = tmp_path / "b"
-        proc = run_cli(
-            "--config", str(config), "audit", str(plan), "--out", str(bundle), env=registry_env
-        )
-        assert proc.returncode == 0, proc.stderr
+        proc = run_cli("--config", str(config), "audit", str(plan), "--out", str(bundle), env=ENV)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        yield bundle, (sim, proc)
+
+
+def test_as_of_reports_stale_evidence(tmp_path: Path) -> None:
+    plan = (
+        '[audit]\nname = "fresh"\nexpires_after = "P30D"\n'
+        '[[jobs]]\nname = "ids"\nprofile = "p"\nreport_type = "IDENTITIES"\n'
+        'formats = ["csv"]\n'
+    )
+    with audited(tmp_path, "sailpoint", plan) as (bundle, _):
+        pass
     now = run_cli("audit", "verify", str(bundle), env=ENV)
     assert now.returncode == 0, now.stdout
     later = run_cli("audit", "verify", str(bundle), "--as-of", "2999-01-01", env=ENV)
@@ -247,31 +248,11 @@ def test_as_of_reports_stale_evidence(tmp_path: Path) -> None:
 
 
 def test_a_split_window_through_the_command_line(tmp_path: Path) -> None:
-    from reportbridge.plugins import PluginRegistry
-    from tests.clihelp import write_config
-
-    sim = PluginRegistry().provider("explore").simulator(job_seconds=0.2, file_size=2_000)
-    assert sim is not None
-    with sim:
-        config = write_config(
-            tmp_path / "rb.toml",
-            {
-                "td": {
-                    "provider": "explore",
-                    **sim.profile_settings(),
-                    "polling": {"initial": 0.05, "cap": 0.2},
-                }
-            },
-        )
-        plan = tmp_path / "plan.toml"
-        plan.write_text(
-            '[[jobs]]\nname = "calls"\nprofile = "td"\nreport_type = "calls"\n'
-            'params = { format = "csv" }\nwindow = "previous-quarter"\n',
-            encoding="utf-8",
-        )
-        bundle = tmp_path / "b"
-        proc = run_cli("--config", str(config), "audit", str(plan), "--out", str(bundle), env=ENV)
-        assert proc.returncode == 0, proc.stdout + proc.stderr
+    plan = (
+        '[[jobs]]\nname = "calls"\nprofile = "p"\nreport_type = "calls"\n'
+        'params = { format = "csv" }\nwindow = "previous-quarter"\n'
+    )
+    with audited(tmp_path, "explore", plan) as (bundle, (sim, proc)):
         assert "1/1 jobs succeeded" in proc.stdout and "3 files" in proc.stdout
         assert sim.count("POST", "/jobs$") == 3
     shown = run_cli("audit", "show", str(bundle), env=ENV)

@@ -9,12 +9,11 @@ included, derives from the bundle's content: identical bundles give identical by
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 import uuid
 from pathlib import Path
 from typing import Any
 
+from reportbridge.audit.atomic import write_text_atomic
 from reportbridge.audit.bundle import MANIFEST
 from reportbridge.audit.custody import CUSTODY
 from reportbridge.audit.inventory import file_sha256
@@ -165,17 +164,7 @@ def _props(job: dict[str, Any]) -> list[dict[str, str]]:
 
 def write_oscal(bundle: Path, out: Path) -> Path:
     doc = assessment_results(bundle)
-    text = json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
-    folder = out.parent if str(out.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(prefix=".oscal.", suffix=".part", dir=folder)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return out
+    return write_text_atomic(out, json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
 
 
 __all__ = ["OSCAL_VERSION", "assessment_results", "write_oscal"]

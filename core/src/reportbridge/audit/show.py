@@ -11,12 +11,11 @@ import base64
 import hashlib
 import html
 import json
-import os
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
+from reportbridge.audit.atomic import write_text_atomic
 from reportbridge.audit.bundle import MANIFEST
 from reportbridge.audit.seal import check_seal
 from reportbridge.errors import EvidenceError
@@ -191,16 +190,7 @@ def _escape(value: Any) -> str:
 
 
 def write_html(path: Path, page: str) -> None:
-    """Write the page atomically next to ``path``."""
-    folder = path.parent if str(path.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(prefix=".show.", suffix=".part", dir=folder)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(page)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_text_atomic(path, page)
 
 
 __all__ = ["evidence_rows", "render_html", "render_table", "write_html"]

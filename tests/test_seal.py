@@ -356,3 +356,19 @@ def test_any_flipped_byte_anywhere_fails_verification(
     except EvidenceError:
         return  # the manifest no longer reads as one: also a failure, with a message
     assert not result.ok
+
+
+def test_journal_opened_after_sealing(sealed: Path, keys: dict[str, Path]) -> None:
+    import contextlib
+    import sqlite3
+
+    with contextlib.closing(sqlite3.connect(sealed / "journal.sqlite")) as db:
+        db.execute("SELECT COUNT(*) FROM jobs").fetchone()
+        # while open, SQLite keeps an index (-shm) and an empty log (-wal): no content
+        assert verify_evidence(sealed, public_key=load_public_key(keys["a.pub"])).ok
+        db.execute("UPDATE jobs SET status = 'failed'")
+        db.commit()
+        found = problems(sealed, keys)
+    assert "journal.sqlite-wal: added after the bundle was sealed (not in the seal)" in found or (
+        "journal.sqlite: changed since the bundle was sealed" in found
+    )

@@ -29,10 +29,12 @@ if TYPE_CHECKING:
 FORMAT_1 = "reportbridge-audit-bundle/1"
 FORMAT_2 = "reportbridge-audit-bundle/2"
 FORMATS = (FORMAT_1, FORMAT_2)
+#: SQLite's companions of the journal while a connection has it open (or after a crash).
+JOURNAL_COMPANIONS = frozenset({f"{JOURNAL}-wal", f"{JOURNAL}-shm"})
 #: Top-level files a bundle of each format may hold besides ``files/``.
 _TOP = {
-    FORMAT_1: {MANIFEST, JOURNAL},
-    FORMAT_2: {MANIFEST, JOURNAL, CUSTODY, SEAL},
+    FORMAT_1: {MANIFEST, JOURNAL, *JOURNAL_COMPANIONS},
+    FORMAT_2: {MANIFEST, JOURNAL, CUSTODY, SEAL, *JOURNAL_COMPANIONS},
 }
 
 

@@ -396,3 +396,14 @@ def test_completeness_findings_and_notes_from_a_manifest() -> None:
     assert uncounted_notes(manifest_doc) == [
         "files/odd.x: rows not counted: JSON document has no array of records"
     ]
+
+
+def test_http_validators_of_each_file_are_recorded(toy_reports: Any, tmp_path: Path) -> None:
+    bundle = tmp_path / "b"
+    run(toy_reports, plan(PlannedJob("users", "toy", "USERS", {}, ("csv", "json"))), bundle)
+    fetched = events(bundle, "fetched")
+    assert {(e["format"], e["etag"]) for e in fetched} == {
+        ("csv", '"job000001-csv"'),
+        ("json", '"job000001-json"'),
+    }
+    assert {e["last_modified"] for e in fetched} == {"Sun, 06 Dec 2026 10:00:00 GMT"}

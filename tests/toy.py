@@ -193,6 +193,7 @@ class ToySimulator(Simulator):
             content_type="text/csv",
             filename=f"../{job_id}.{fmt}",
             ranges=self.ranges,
+            headers={"ETag": f'"{job_id}-{fmt}"', "Last-Modified": "Sun, 06 Dec 2026 10:00:00 GMT"},
         )
 
     @route("GET", "/blob/(?P<name>[^/]+)", origin="storage")

@@ -135,6 +135,9 @@ class FetchedFile:
     format: str
     job_ref: str = ""
     vendor_filename: str | None = None
+    #: the HTTP validators of the response, when the server sent them (for the record)
+    etag: str | None = None
+    last_modified: str | None = None
 
 
 @attrs.frozen

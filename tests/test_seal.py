@@ -372,3 +372,20 @@ def test_journal_opened_after_sealing(sealed: Path, keys: dict[str, Path]) -> No
     assert "journal.sqlite-wal: added after the bundle was sealed (not in the seal)" in found or (
         "journal.sqlite: changed since the bundle was sealed" in found
     )
+
+
+def test_the_kept_format_2_bundle_still_verifies_with_its_key(tmp_path: Path) -> None:
+    """A sealed bundle as this version wrote it (tests/fixtures/bundle-format-2, its public
+    key beside it): later versions must keep verifying it."""
+    fixtures = Path(__file__).parent / "fixtures"
+    bundle = tmp_path / "b"
+    shutil.copytree(fixtures / "bundle-format-2", bundle)
+    public = load_public_key(fixtures / "bundle-format-2.pub")
+    result = verify_evidence(bundle, public_key=public)
+    assert result.ok, (result.problems, result.findings)
+    assert result.seal.state == "signature verified" and result.custody_events == 49
+    victim = next((bundle / "files").rglob("*.json"))
+    victim.write_bytes(victim.read_bytes().replace(b"1", b"2", 1))
+    assert f"{victim.relative_to(bundle).as_posix()}: changed since the bundle was sealed" in (
+        verify_evidence(bundle, public_key=public).problems
+    )

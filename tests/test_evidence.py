@@ -246,8 +246,24 @@ def test_a_damaged_custody_log_stops_a_resume(
     run(reports, plan(*sailpoint_jobs()), bundle)
     text = (bundle / CUSTODY).read_bytes().replace(b'"status":"succeeded"', b'"status":"failed"', 1)
     (bundle / CUSTODY).write_bytes(text)
+    before = (bundle / "manifest.json").read_bytes()
     with pytest.raises(EvidenceError, match=r"custody log .* is damaged"):
         run(reports, plan(*sailpoint_jobs()), bundle)
+    assert (bundle / "manifest.json").read_bytes() == before  # the evidence of damage stays
+    assert any("hash does not match" in p for p in verify_evidence(bundle).problems)
+
+
+def test_a_run_with_another_plan_leaves_the_manifest_alone(
+    sailpoint: Simulator, make_reports: Callable[..., Any], tmp_path: Path
+) -> None:
+    reports = reports_for(make_reports, {"sp": sailpoint})
+    bundle = tmp_path / "b"
+    run(reports, plan(*sailpoint_jobs()), bundle)
+    before = (bundle / "manifest.json").read_bytes()
+    with pytest.raises(ConfigurationError, match="made by a different plan"):
+        run(reports, plan(*sailpoint_jobs()[:1]), bundle)
+    assert (bundle / "manifest.json").read_bytes() == before
+    assert verify_evidence(bundle).ok
 
 
 def test_format_1_bundles_still_verify(tmp_path: Path) -> None:

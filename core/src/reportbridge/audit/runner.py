@@ -110,11 +110,12 @@ def run_audit(
                 journal.failed(key, f"{type(outcome.error).__name__}: {outcome.error}")
                 evidence.failed(key, f"{type(outcome.error).__name__}: {outcome.error}")
     finally:
-        manifest = build_manifest(journal, plan)
+        # A run refused before its custody log opened (another plan, a damaged log)
+        # leaves the bundle's manifest as it was.
         if evidence is not None:
-            manifest = evidence.finish(manifest)
+            manifest = evidence.finish(build_manifest(journal, plan))
             evidence.close()
-        write_manifest(bundle, manifest)
+            write_manifest(bundle, manifest)
         journal.close()
     return AuditResult(bundle, manifest)
 

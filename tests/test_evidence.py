@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -423,3 +424,28 @@ def test_http_validators_of_each_file_are_recorded(toy_reports: Any, tmp_path: P
         ("json", '"job000001-json"'),
     }
     assert {e["last_modified"] for e in fetched} == {"Sun, 06 Dec 2026 10:00:00 GMT"}
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda m: m.update(jobs={"a": 1}), "it has no list of jobs"),
+        (lambda m: m["jobs"].append("x"), "is not an object with a list of files"),
+        (lambda m: m["jobs"][0].update(rows_counted=[1]), "rows_counted is not an object"),
+        (lambda m: m["jobs"][0].update(rows_declared="9"), "rows_declared is not a number"),
+        (lambda m: m["jobs"][0]["files"][0].update(size="1"), "a file without path, size"),
+        (lambda m: m["jobs"][0].update(expires_after=5), "expires_after is not text"),
+    ],
+)
+def test_a_malformed_manifest_is_an_error_not_a_crash(
+    tmp_path: Path, change: Callable[[dict[str, Any]], None], message: str
+) -> None:
+    import json
+
+    bundle = tmp_path / "b"
+    shutil.copytree(FIXTURE_V1, bundle)
+    doc = manifest(bundle)
+    change(doc)
+    (bundle / "manifest.json").write_text(json.dumps(doc))
+    with pytest.raises(EvidenceError, match="is not a bundle manifest: .*" + re.escape(message)):
+        verify_evidence(bundle)

@@ -8,14 +8,13 @@ carries the Payload-Oxum and audit details, ``tagmanifest-sha256.txt`` the tag f
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import shutil
 import tempfile
 from pathlib import Path
 
-from reportbridge.audit.bundle import MANIFEST
 from reportbridge.audit.inventory import inventory
+from reportbridge.audit.verification import read_manifest
 from reportbridge.errors import EvidenceError
 
 BAGIT_TXT = "BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n"
@@ -33,10 +32,7 @@ def write_bag(bundle: Path, out: Path) -> Path:
     found = inventory(bundle)
     if found.odd:
         raise EvidenceError(f"bundle {str(bundle)!r} holds {found.odd[0]!r}, not a regular file")
-    try:
-        manifest = json.loads((bundle / MANIFEST).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        raise EvidenceError(f"{str(bundle)!r} has no readable {MANIFEST}") from None
+    manifest = read_manifest(bundle)
     parent = out.parent if str(out.parent) else Path(".")
     work = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=parent))
     try:

@@ -18,7 +18,7 @@ from reportbridge.audit.bundle import MANIFEST
 from reportbridge.audit.custody import CUSTODY
 from reportbridge.audit.inventory import file_sha256
 from reportbridge.audit.seal import SEAL
-from reportbridge.errors import EvidenceError
+from reportbridge.audit.verification import read_manifest
 
 OSCAL_VERSION = "1.1.2"
 #: Our namespace for properties and for the UUIDv5 of every object we name.
@@ -36,11 +36,7 @@ _MEDIA = {
 
 def assessment_results(bundle: Path) -> dict[str, Any]:
     """The OSCAL JSON document (``{"assessment-results": ...}``) for ``bundle``."""
-    try:
-        raw = (bundle / MANIFEST).read_bytes()
-        manifest = json.loads(raw)
-    except (OSError, ValueError):
-        raise EvidenceError(f"{str(bundle)!r} has no readable {MANIFEST}") from None
+    manifest = read_manifest(bundle)
     base = uuid.uuid5(_ROOT, file_sha256(bundle / MANIFEST))
 
     def uid(*parts: object) -> str:

@@ -10,23 +10,18 @@ from __future__ import annotations
 import base64
 import hashlib
 import html
-import json
 import sys
 from pathlib import Path
 from typing import Any
 
 from reportbridge.audit.atomic import write_text_atomic
-from reportbridge.audit.bundle import MANIFEST
 from reportbridge.audit.seal import check_seal
-from reportbridge.errors import EvidenceError
+from reportbridge.audit.verification import read_manifest
 
 
 def evidence_rows(bundle: Path) -> dict[str, Any]:
     """The bundle as plain data: audit, seal state, and per job its evidence."""
-    try:
-        manifest = json.loads((bundle / MANIFEST).read_text(encoding="utf-8"))
-    except (OSError, ValueError, UnicodeDecodeError):
-        raise EvidenceError(f"{str(bundle)!r} has no readable {MANIFEST}") from None
+    manifest = read_manifest(bundle)
     seal = check_seal(bundle)
     jobs = []
     for job in manifest.get("jobs", []):

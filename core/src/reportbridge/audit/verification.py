@@ -78,11 +78,11 @@ def verify_evidence(
     """Check every file, the custody log, the seal (with ``public_key``: its signature
     too), completeness and freshness (judged at ``now``, default the current time)."""
     root = Path(bundle)
+    manifest = read_manifest(root)
     try:
         files = verify_bundle(root)
     except ValidationError as exc:
         raise EvidenceError(str(exc)) from None
-    manifest = _manifest(root)
     fmt = str(manifest.get("format"))
     if fmt not in FORMATS:
         raise EvidenceError(
@@ -110,11 +110,50 @@ def verify_evidence(
     )
 
 
-def _manifest(root: Path) -> dict[str, Any]:
-    data = json.loads((root / MANIFEST).read_text(encoding="utf-8"))
+def read_manifest(root: Path) -> dict[str, Any]:
+    """The manifest, checked for the shape the checks below rely on (a bundle may come
+    from anyone: a malformed one is an error that says so, never a crash)."""
+    try:
+        data = json.loads((root / MANIFEST).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise EvidenceError(f"{str(root)!r} is not an audit bundle: it has no {MANIFEST}") from None
+    except (OSError, ValueError, UnicodeDecodeError):
+        raise EvidenceError(f"{str(root / MANIFEST)!r} is not valid JSON") from None
+    wrong = _shape_problem(data)
+    if wrong:
+        raise EvidenceError(f"{str(root / MANIFEST)!r} is not a bundle manifest: {wrong}")
+    return dict(data)
+
+
+def _shape_problem(data: Any) -> str | None:
     if not isinstance(data, dict) or not isinstance(data.get("jobs"), list):
-        raise EvidenceError(f"{str(root / MANIFEST)!r} is not a bundle manifest")
-    return data
+        return "it has no list of jobs"
+    if not isinstance(data.get("custody") or {}, dict):
+        return "custody is not an object"
+    for n, job in enumerate(data["jobs"], 1):
+        if not isinstance(job, dict) or not isinstance(job.get("files", []), list):
+            return f"job {n} is not an object with a list of files"
+        if not isinstance(job.get("rows_counted") or {}, dict):
+            return f"job {n}: rows_counted is not an object"
+        for name in ("rows_declared",):
+            if job.get(name) is not None and type(job.get(name)) is not int:
+                return f"job {n}: {name} is not a number"
+        for name in ("expires_after", "collected_at", "key"):
+            if job.get(name) is not None and not isinstance(job.get(name), str):
+                return f"job {n}: {name} is not text"
+        counted = (job.get("rows_counted") or {}).values()
+        if any(v is not None and type(v) is not int for v in counted):
+            return f"job {n}: rows_counted holds something other than numbers"
+        for f in job.get("files", []):
+            if not (
+                isinstance(f, dict)
+                and isinstance(f.get("path"), str)
+                and type(f.get("size")) is int
+                and isinstance(f.get("sha256"), str)
+                and isinstance(f.get("rows") or {}, dict)
+            ):
+                return f"job {n} lists a file without path, size and sha256"
+    return None
 
 
 def _stray(root: Path, manifest: dict[str, Any], fmt: str, skip: frozenset[str]) -> list[str]:
@@ -228,5 +267,6 @@ __all__ = [
     "Verification",
     "completeness_findings",
     "freshness_findings",
+    "read_manifest",
     "verify_evidence",
 ]

@@ -131,14 +131,16 @@ def test_wide_window_is_split_and_recorded_as_one_item(
     assert starts[0] == dt.datetime.fromisoformat(window["from"])
     assert ends[-1] == dt.datetime.fromisoformat(window["to"])
     assert all(b - a <= dt.timedelta(days=31) for a, b in zip(starts, ends, strict=True))
-    assert item["rows_counted"]["csv"] == sum(f["rows"]["rows"] for f in item["files"])
+    assert item["rows_counted"]["csv"] == sum(f["counted"]["rows"] for f in item["files"])
     recent = next(j for j in out["jobs"] if j["key"] == "recent")
     assert recent["window"]["relative"] == {"from": "-P1D", "to": "now"}
     resolved = dt.datetime.fromisoformat(out["resolution"]["resolved_at"])
     assert dt.datetime.fromisoformat(recent["window"]["to"]) == resolved
     loaded = events(bundle, "plan-loaded")[0]
     assert loaded["windows"]["calls"]["segments"] == window["segments"]
-    assert out["summary"] == {"jobs": 2, "succeeded": 2, "failed": 0, "incomplete": 0, "files": 4}
+    assert out["summary"] == {
+        "jobs": 2, "succeeded": 2, "partial": 0, "failed": 0, "incomplete": 0, "files": 4
+    }
     assert verify_evidence(bundle).ok
 
 
@@ -375,7 +377,7 @@ def test_completeness_findings_and_notes_from_a_manifest() -> None:
             "key": key,
             "rows_declared": declared,
             "rows_counted": counted,
-            "files": [{"path": f"files/{key}.x", "rows": rows}],
+            "files": [{"path": f"files/{key}.x", "counted": rows}],
         }
 
     manifest_doc = {

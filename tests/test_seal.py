@@ -383,7 +383,7 @@ def test_the_kept_format_2_bundle_still_verifies_with_its_key(tmp_path: Path) ->
     public = load_public_key(fixtures / "bundle-format-2.pub")
     result = verify_evidence(bundle, public_key=public)
     assert result.ok, (result.problems, result.findings)
-    assert result.seal.state == "signature verified" and result.custody_events == 49
+    assert result.seal.state == "signature verified" and result.custody_events == 65
     victim = next((bundle / "files").rglob("*.json"))
     victim.write_bytes(victim.read_bytes().replace(b"1", b"2", 1))
     assert f"{victim.relative_to(bundle).as_posix()}: changed since the bundle was sealed" in (

@@ -146,7 +146,7 @@ class EvidenceRecorder:
 
     def observed(self, key: str, job: ReportJob) -> None:
         seen = (job.status.value, job.provider_status)
-        declared = getattr(job, "rows", None)
+        declared = job.rows
         if self._last.get(key) == seen:
             return
         self._last[key] = seen
@@ -175,10 +175,14 @@ class EvidenceRecorder:
             "sha256": file.sha256,
             "content_type": file.content_type,
             "vendor_filename": file.vendor_filename,
-            "rows": counted.to_dict(),
+            "counted": counted.to_dict(),
         }
-        for name in ("part", "etag", "last_modified"):
-            value = getattr(file, name, None)
+        for name, value in (
+            ("part", file.part),
+            ("rows_declared", file.rows),
+            ("etag", file.etag),
+            ("last_modified", file.last_modified),
+        ):
             if value is not None:
                 fields[name] = value
         self.log.append("fetched", fields)
@@ -199,14 +203,14 @@ class EvidenceRecorder:
                 path = self.bundle / f["path"]
                 if not path.is_file() or sha256_of(path) != f["sha256"]:
                     problems.append(f"{f['path']}: changed or missing")
-                rows = recorded.get((f["path"], f["sha256"], f["size"]))
-                if rows is None:
+                counted_rows = recorded.get((f["path"], f["sha256"], f["size"]))
+                if counted_rows is None:
                     counted = (
                         count_rows(path, f["format"])
                         if path.is_file()
                         else RowCount(None, "missing")
                     )
-                    rows = counted.to_dict()
+                    counted_rows = counted.to_dict()
                     self.log.append(
                         "recovered",
                         {
@@ -215,12 +219,12 @@ class EvidenceRecorder:
                             "path": f["path"],
                             "size": f["size"],
                             "sha256": f["sha256"],
-                            "rows": rows,
+                            "counted": counted_rows,
                             "reason": "the journal had this file but the custody log did not "
                             "(a run stopped between the two)",
                         },
                     )
-                f["rows"] = rows
+                f["counted"] = counted_rows
         self.log.append("verified", {"files": checked, "problems": problems})
         out = self._grouped(manifest)
         self.log.append("run-finished", {"summary": out["summary"]})
@@ -229,7 +233,7 @@ class EvidenceRecorder:
 
     def _recorded_files(self) -> dict[tuple[str, str, int], dict[str, Any]]:
         return {
-            (e.fields["path"], e.fields["sha256"], e.fields["size"]): e.fields.get("rows") or {}
+            (e.fields["path"], e.fields["sha256"], e.fields["size"]): e.fields.get("counted") or {}
             for e in self.log.events
             if e.kind in ("fetched", "recovered")
         }
@@ -238,7 +242,7 @@ class EvidenceRecorder:
         units = self.expansion.units
         by_group: dict[str, list[dict[str, Any]]] = {}
         for job in manifest["jobs"]:
-            job["rows_declared"] = self._declared.get(job["key"])
+            job["rows_declared"] = _declared(job, self._declared.get(job["key"]))
             by_group.setdefault(units[job["key"]].group, []).append(job)
         items = []
         summary = dict.fromkeys(manifest["summary"], 0)
@@ -274,27 +278,24 @@ def _when(text: str) -> Any:
     return dt.datetime.fromisoformat(text)
 
 
+def _declared(job: dict[str, Any], seen: int | None) -> int | None:
+    """Rows the vendor declared for a run job: for the whole result, else the sum over
+    its parts when every part declared some."""
+    if isinstance(job.get("rows"), int):
+        return int(job["rows"])
+    parts = [f.get("rows") for f in job["files"]]
+    if parts and all(isinstance(r, int) for r in parts):
+        return sum(int(r) for r in parts if r is not None)
+    return seen
+
+
 def _outcome(members: list[dict[str, Any]]) -> str:
     """How a plan job (maybe several run jobs) ended, for the summary."""
-    if not members:
-        return "incomplete"
-    states = {_state(m) for m in members}
-    for outcome in ("failed", "incomplete"):
-        if outcome in states:
+    outcomes = {m.get("outcome", "incomplete") for m in members} or {"incomplete"}
+    for outcome in ("failed", "incomplete", "partial"):
+        if outcome in outcomes:
             return outcome
     return "succeeded"
-
-
-def _state(job: dict[str, Any]) -> str:
-    if job.get("status") == "succeeded" and job["files"]:
-        wanted = set(job.get("formats") or [])
-        have = {f["format"] for f in job["files"]}
-        return "succeeded" if wanted <= have else "incomplete"
-    if job.get("status") in ("failed", "cancelled", "expired") or (
-        job.get("error") and not job.get("ref")
-    ):
-        return "failed"
-    return "incomplete"
 
 
 def _merge(
@@ -350,8 +351,8 @@ def _combined_status(members: list[dict[str, Any]]) -> str | None:
 def _counted(files: Iterable[dict[str, Any]]) -> dict[str, int | None]:
     out: dict[str, int | None] = {}
     for f in files:
-        rows = (f.get("rows") or {}).get("rows")
-        method = (f.get("rows") or {}).get("method")
+        rows = (f.get("counted") or {}).get("rows")
+        method = (f.get("counted") or {}).get("method")
         if method in (None, "not countable"):
             continue
         fmt = f["format"]

@@ -45,7 +45,9 @@ def evidence_rows(bundle: Path) -> dict[str, Any]:
                         "format": f.get("format"),
                         "size": f.get("size"),
                         "sha256": f.get("sha256"),
-                        "rows": (f.get("rows") or {}).get("rows"),
+                        "part": f.get("part"),
+                        "rows_declared": f.get("rows"),
+                        "rows": (f.get("counted") or {}).get("rows"),
                     }
                     for f in job.get("files", [])
                 ],

@@ -150,7 +150,8 @@ def _shape_problem(data: Any) -> str | None:
                 and isinstance(f.get("path"), str)
                 and type(f.get("size")) is int
                 and isinstance(f.get("sha256"), str)
-                and isinstance(f.get("rows") or {}, dict)
+                and (f.get("rows") is None or type(f.get("rows")) is int)
+                and isinstance(f.get("counted") or {}, dict)
             ):
                 return f"job {n} lists a file without path, size and sha256"
     return None
@@ -223,7 +224,7 @@ def completeness_findings(manifest: dict[str, Any]) -> list[str]:
             if counted == 0:
                 out.append(f"job {key}: {fmt} holds no rows (empty evidence)")
         for f in job.get("files", []):
-            rows = f.get("rows") or {}
+            rows = f.get("counted") or {}
             if rows.get("truncated"):
                 out.append(f"{f.get('path')}: the file ends early: {rows.get('problem')}")
     return out
@@ -232,10 +233,11 @@ def completeness_findings(manifest: dict[str, Any]) -> list[str]:
 def uncounted_notes(manifest: dict[str, Any]) -> list[str]:
     """Files whose rows could not be counted (not what their format says)."""
     return [
-        f"{f.get('path')}: rows not counted: {(f.get('rows') or {}).get('problem')}"
+        f"{f.get('path')}: rows not counted: {(f.get('counted') or {}).get('problem')}"
         for job in manifest["jobs"]
         for f in job.get("files", [])
-        if (f.get("rows") or {}).get("problem") and not (f.get("rows") or {}).get("truncated")
+        if (f.get("counted") or {}).get("problem")
+        and not (f.get("counted") or {}).get("truncated")
     ]
 
 

@@ -451,3 +451,28 @@ def test_a_malformed_manifest_is_an_error_not_a_crash(
     (bundle / "manifest.json").write_text(json.dumps(doc))
     with pytest.raises(EvidenceError, match="is not a bundle manifest: .*" + re.escape(message)):
         verify_evidence(bundle)
+
+
+def test_chunked_results_are_evidence_part_by_part(
+    provider_simulator: Callable[..., Simulator], make_reports: Callable[..., Any], tmp_path: Path
+) -> None:
+    sim = provider_simulator("tenable", job_seconds=0.2, failed_chunks=(2,))
+    reports = reports_for(make_reports, {"tv": sim})
+    provider = reports.provider_for("tv")
+    report_type, params, formats = provider.demo_jobs()[0]
+    bundle = tmp_path / "b"
+    out = run(reports, plan(PlannedJob("vulns", "tv", report_type, params, formats)), bundle)
+    item = out["jobs"][0]
+    assert out["summary"]["partial"] == 1 and item["status"] == "partial"
+    assert [p["id"] for p in item["failed_parts"]] == ["2"]
+    parts = {f["part"]: f for f in item["files"]}
+    fetched = {e["part"]: e for e in events(bundle, "fetched")}
+    assert set(parts) == set(fetched) and "2" not in parts
+    for part, f in parts.items():
+        assert fetched[part]["sha256"] == f["sha256"] == sim.served_sha256(  # type: ignore[attr-defined]
+            item["job_id"], "json", part
+        )
+        assert f["counted"]["rows"] == fetched[part]["counted"]["rows"] > 0
+    assert item["rows_counted"] == {"json": sum(f["counted"]["rows"] for f in parts.values())}
+    assert ("vulns", "partial") in [(e["key"], e["status"]) for e in events(bundle, "status")]
+    assert verify_evidence(bundle).ok

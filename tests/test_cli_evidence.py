@@ -256,5 +256,5 @@ def test_a_split_window_through_the_command_line(tmp_path: Path) -> None:
         assert "1/1 jobs succeeded" in proc.stdout and "3 files" in proc.stdout
         assert sim.count("POST", "/jobs$") == 3
     shown = run_cli("audit", "show", str(bundle), env=ENV)
-    assert "(3 parts)" in shown.stdout
+    assert "(3 segments)" in shown.stdout
     assert run_cli("audit", "verify", str(bundle), env=ENV).returncode == 0

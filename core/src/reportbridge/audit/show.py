@@ -79,7 +79,7 @@ def _window(job: dict[str, Any]) -> str:
     if not job["window"]:
         return "—"
     text = f"{job['window'][0]} → {job['window'][1]}"
-    return text + (f" ({job['segments']} parts)" if job["segments"] else "")
+    return text + (f" ({job['segments']} segments)" if job["segments"] else "")
 
 
 def render_table(view: dict[str, Any]) -> None:

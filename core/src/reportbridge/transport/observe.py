@@ -17,6 +17,8 @@ from urllib.parse import urlsplit
 
 import attrs
 
+from reportbridge.transport.urls import parse_origin
+
 #: Response headers vendors use for a request or trace id, in order of preference.
 REQUEST_ID_HEADERS = (
     "X-Request-Id",
@@ -72,13 +74,10 @@ def note(method: str, url: str, status: int, headers: Mapping[str, Any], what: s
     sink = getattr(_local, "sink", None)
     if sink is None:
         return
-    from reportbridge.transport.tls import origin_of  # loaded with the HTTP client anyway
-
-    scheme, host, port = origin_of(url)
     sink.append(
         SentRequest(
             method=method,
-            origin=f"{scheme}://{host}:{port}",
+            origin=str(parse_origin(url)),  # the client already accepted this URL
             path=urlsplit(url).path or "/",
             status=status,
             request_id=request_id(headers),

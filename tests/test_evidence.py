@@ -139,7 +139,12 @@ def test_wide_window_is_split_and_recorded_as_one_item(
     loaded = events(bundle, "plan-loaded")[0]
     assert loaded["windows"]["calls"]["segments"] == window["segments"]
     assert out["summary"] == {
-        "jobs": 2, "succeeded": 2, "partial": 0, "failed": 0, "incomplete": 0, "files": 4
+        "jobs": 2,
+        "succeeded": 2,
+        "partial": 0,
+        "failed": 0,
+        "incomplete": 0,
+        "files": 4,
     }
     assert verify_evidence(bundle).ok
 
@@ -469,8 +474,12 @@ def test_chunked_results_are_evidence_part_by_part(
     fetched = {e["part"]: e for e in events(bundle, "fetched")}
     assert set(parts) == set(fetched) and "2" not in parts
     for part, f in parts.items():
-        assert fetched[part]["sha256"] == f["sha256"] == sim.served_sha256(  # type: ignore[attr-defined]
-            item["job_id"], "json", part
+        assert (
+            fetched[part]["sha256"]
+            == f["sha256"]
+            == sim.served_sha256(  # type: ignore[attr-defined]
+                item["job_id"], "json", part
+            )
         )
         assert f["counted"]["rows"] == fetched[part]["counted"]["rows"] > 0
     assert item["rows_counted"] == {"json": sum(f["counted"]["rows"] for f in parts.values())}

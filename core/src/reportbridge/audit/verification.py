@@ -236,8 +236,7 @@ def uncounted_notes(manifest: dict[str, Any]) -> list[str]:
         f"{f.get('path')}: rows not counted: {(f.get('counted') or {}).get('problem')}"
         for job in manifest["jobs"]
         for f in job.get("files", [])
-        if (f.get("counted") or {}).get("problem")
-        and not (f.get("counted") or {}).get("truncated")
+        if (f.get("counted") or {}).get("problem") and not (f.get("counted") or {}).get("truncated")
     ]
 
 

@@ -436,11 +436,11 @@ def test_http_validators_of_each_file_are_recorded(toy_reports: Any, tmp_path: P
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        (lambda m: m.update(jobs={"a": 1}), "it has no list of jobs"),
-        (lambda m: m["jobs"].append("x"), "is not an object with a list of files"),
+        (lambda m: m.update(jobs={"a": 1}), "jobs must be a list"),
+        (lambda m: m["jobs"].append("x"), "must be an object"),
         (lambda m: m["jobs"][0].update(rows_counted=[1]), "rows_counted is not an object"),
         (lambda m: m["jobs"][0].update(rows_declared="9"), "rows_declared is not a number"),
-        (lambda m: m["jobs"][0]["files"][0].update(size="1"), "a file without path, size"),
+        (lambda m: m["jobs"][0]["files"][0].update(size="1"), ".files[0].size must be an integer"),
         (lambda m: m["jobs"][0].update(expires_after=5), "expires_after is not text"),
     ],
 )
@@ -454,7 +454,9 @@ def test_a_malformed_manifest_is_an_error_not_a_crash(
     doc = manifest(bundle)
     change(doc)
     (bundle / "manifest.json").write_text(json.dumps(doc))
-    with pytest.raises(EvidenceError, match="is not a bundle manifest: .*" + re.escape(message)):
+    with pytest.raises(
+        EvidenceError, match="is not an? (audit|bundle) manifest: .*" + re.escape(message)
+    ):
         verify_evidence(bundle)
 
 
@@ -484,4 +486,23 @@ def test_chunked_results_are_evidence_part_by_part(
         assert f["counted"]["rows"] == fetched[part]["counted"]["rows"] > 0
     assert item["rows_counted"] == {"json": sum(f["counted"]["rows"] for f in parts.values())}
     assert ("vulns", "partial") in [(e["key"], e["status"]) for e in events(bundle, "status")]
+    assert verify_evidence(bundle).ok
+
+
+def test_a_lost_journal_is_recovered_for_split_windows_too(
+    provider_simulator: Callable[..., Simulator], make_reports: Callable[..., Any], tmp_path: Path
+) -> None:
+    sim = provider_simulator("explore", job_seconds=0.2, file_size=2_000)
+    reports = reports_for(make_reports, {"td": sim})
+    the_plan = plan(
+        PlannedJob("calls", "td", "calls", {"format": "csv"}, ("csv",), window="previous-quarter")
+    )
+    bundle = tmp_path / "b"
+    first = run(reports, the_plan, bundle)
+    assert sim.count("POST", "/jobs$") == 3
+    (bundle / "journal.sqlite").unlink()
+    again = run(reports, the_plan, bundle)
+    assert sim.count("POST", "/jobs$") == 3  # polled from the manifest's segments, not re-sent
+    assert again["resolution"] == first["resolution"]  # the window as first resolved
+    assert again["jobs"][0]["status"] == "succeeded" and len(again["jobs"][0]["files"]) == 3
     assert verify_evidence(bundle).ok

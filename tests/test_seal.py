@@ -173,7 +173,7 @@ def test_the_seal_is_dsse_over_an_in_toto_statement(sealed: Path, keys: dict[str
     assert statement["_type"] == STATEMENT_TYPE == "https://in-toto.io/Statement/v1"
     assert statement["predicateType"] == PREDICATE_TYPE
     names = {s["name"] for s in statement["subject"]}
-    files = set(inventory(sealed).files) - {SEAL}
+    files = set(inventory(sealed).files) - {SEAL, "audit.lock"}
     assert names == files | {f"{CUSTODY}#head"}
     assert {"manifest.json", CUSTODY, "journal.sqlite"} <= names
     # the signature is over the DSSE pre-authentication encoding, checked independently
@@ -328,7 +328,7 @@ def test_symlink_put_in_the_bundle(sealed: Path, keys: dict[str, Path], tmp_path
     (tmp_path / "outside.txt").write_text("x")
     os.symlink(tmp_path / "outside.txt", sealed / "files" / "link.csv")
     found = problems(sealed, keys)
-    assert any(p.startswith("files/link.csv: not a regular file") for p in found), found
+    assert any(p.startswith("files/link.csv: is a symbolic link") for p in found), found
 
 
 @settings(
@@ -345,7 +345,8 @@ def test_any_flipped_byte_anywhere_fails_verification(
 ) -> None:
     bundle = tmp_path_factory.mktemp("flip") / "b"
     shutil.copytree(sealed_master, bundle)
-    files = inventory(bundle).files
+    # every file but the lock, which each run rewrites with its holder (never sealed)
+    files = [f for f in inventory(bundle).files if f != "audit.lock"]
     victim = bundle / data.draw(st.sampled_from(files))
     body = bytearray(victim.read_bytes())
     pos = data.draw(st.integers(0, len(body) - 1))

@@ -100,7 +100,7 @@ def hostile_bundle(
     job = manifest["jobs"][0]
     # vendor-controlled text, as a hostile or broken vendor could send it
     job["report_type"] = f'<img src="{base}/img">'
-    job["status"] = f'<script>fetch("{base}/js")</script>'
+    job["provider"] = f'<script>fetch("{base}/js")</script>'
     job["files"][0]["path"] = f'<link rel="stylesheet" href="{base}/css">x.csv'
     manifest["audit"] = f'</title><iframe src="{base}/frame"></iframe>'
     path.write_text(json.dumps(manifest))

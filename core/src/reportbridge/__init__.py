@@ -20,6 +20,7 @@ from reportbridge.errors import (
     LocalWriteError,
     NotFoundError,
     PermissionDeniedError,
+    PluginSpecError,
     ProviderError,
     ProviderProtocolError,
     QuotaExceededError,
@@ -36,6 +37,7 @@ from reportbridge.errors import (
 )
 from reportbridge.model import (
     Capabilities,
+    DateWindow,
     ErrorDetail,
     FetchedFile,
     ParamSpec,
@@ -72,6 +74,7 @@ __all__ = [
     "AuthenticationError",
     "Capabilities",
     "ConfigurationError",
+    "DateWindow",
     "DownloadError",
     "ErrorDetail",
     "FetchedFile",
@@ -82,6 +85,7 @@ __all__ = [
     "NotFoundError",
     "ParamSpec",
     "PermissionDeniedError",
+    "PluginSpecError",
     "PollPolicy",
     "ProviderError",
     "ProviderProtocolError",

@@ -11,6 +11,7 @@ from typing import Any
 import attrs
 
 from reportbridge.errors import ValidationError
+from reportbridge.paramspec import DateWindow, ParamSpec, check_report_params
 from reportbridge.refs import JobRef, encode_ref
 from reportbridge.status import ReportStatus, advance
 
@@ -221,37 +222,22 @@ class FetchedFile:
 
 
 @attrs.frozen
-class ParamSpec:
-    """One parameter of a report type.
-
-    ``type`` is one of: string, boolean, integer, number, object, list, datetime.
-    """
-
-    name: str
-    type: str = "string"
-    required: bool = False
-    description: str = ""
-    choices: tuple[str, ...] = ()
-    default: Any = None
-    max_length: int | None = None
-
-
-@attrs.frozen
 class ReportTypeSpec:
     """A report a provider can run and the parameters it takes.
 
-    ``window`` names the parameters that give the report's time window (start
-    inclusive, end exclusive), when it has one; ``max_window`` is the longest window
-    the vendor accepts. Audits use both to set relative windows and to split a wide
-    window into several jobs.
+    The first of ``windows`` is the report's time window: audits set it from a plan's
+    relative ``window`` and split a window wider than its ``max_span`` into several jobs.
     """
 
     name: str
     description: str = ""
     params: tuple[ParamSpec, ...] = ()
     formats: tuple[str, ...] = ()
-    window: tuple[str, str] | None = None
-    max_window: dt.timedelta | None = None
+    #: date-time ranges formed by two of ``params`` (checked when both are given)
+    windows: tuple[DateWindow, ...] = ()
+
+    def __attrs_post_init__(self) -> None:
+        check_report_params(self.name, self.params, self.windows)
 
     def param(self, name: str) -> ParamSpec | None:
         return next((p for p in self.params if p.name == name), None)
@@ -300,6 +286,7 @@ __all__ = [
     "PART_SHAPES",
     "PART_STATES",
     "Capabilities",
+    "DateWindow",
     "ErrorDetail",
     "FetchedFile",
     "ParamSpec",

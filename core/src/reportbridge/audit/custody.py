@@ -26,6 +26,7 @@ from typing import Any
 import attrs
 
 from reportbridge.errors import EvidenceError
+from reportbridge.localfs import FILE_MODE
 
 CUSTODY = "custody.jsonl"
 GENESIS = "0" * 64
@@ -169,7 +170,7 @@ class CustodyLog:
         path = bundle / CUSTODY
         flags = os.O_RDWR | os.O_CREAT | os.O_APPEND | getattr(os, "O_NOFOLLOW", 0)
         try:
-            fd = os.open(path, flags, 0o644)
+            fd = os.open(path, flags, FILE_MODE)  # the mode the umask gives
         except OSError as exc:
             raise EvidenceError(
                 f"cannot open the custody log {str(path)!r}: {exc.strerror or exc}"

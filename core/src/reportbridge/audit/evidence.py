@@ -8,7 +8,6 @@ from what the run observed, never from what was asked alone.
 from __future__ import annotations
 
 import getpass
-import importlib.metadata
 import os
 import platform
 import socket
@@ -41,11 +40,10 @@ def environment(reports: Reports, plan: AuditPlan) -> dict[str, Any]:
     providers: dict[str, Any] = {}
     for name in sorted({reports.profile(pj.profile).provider for pj in plan.jobs}):
         dist = distribution_of(reports.registry.provider(name))
-        try:
-            version = importlib.metadata.version(dist) if dist else None
-        except importlib.metadata.PackageNotFoundError:
-            version = None
-        providers[name] = {"distribution": dist, "version": version}
+        providers[name] = {
+            "distribution": dist.name if dist else None,
+            "version": dist.version if dist else None,
+        }
     return {
         "operator": _operator(),
         "host": socket.gethostname(),

@@ -2,8 +2,9 @@
 
 Resolution happens once per bundle (at ``resolved_at``, kept in the journal), so a
 resumed run sends exactly what the first one planned. A window wider than the report
-type's ``max_window`` becomes several jobs (``KEY.w01``, ``KEY.w02``...) that the
-manifest shows as one evidence item with several segments.
+type's time window allows (the ``max_span`` of its first ``DateWindow``) becomes several
+jobs (``KEY.w01``, ``KEY.w02``...) that the manifest shows as one evidence item with
+several segments.
 """
 
 from __future__ import annotations
@@ -74,8 +75,9 @@ def expand_plan(plan: AuditPlan, spec_of: SpecLookup, now: dt.datetime) -> Expan
             jobs.append(attrs.evolve(pj, params=params))
             units[pj.key] = Unit(pj.key, pj.key, start=record.get("from"), end=record.get("to"))
         else:
-            assert spec is not None and spec.window is not None
-            start_name, end_name = spec.window
+            names = _window_of(spec)
+            assert names is not None and spec is not None
+            start_name, end_name = names
             segments = []
             for n, (start, end) in enumerate(pieces, 1):
                 key = f"{pj.key}.w{n:02d}"
@@ -90,7 +92,7 @@ def expand_plan(plan: AuditPlan, spec_of: SpecLookup, now: dt.datetime) -> Expan
                 units[key] = Unit(key, pj.key, n, _text(start), _text(end))
                 segments.append({"key": key, "from": _text(start), "to": _text(end)})
             record["segments"] = segments
-            record["max_window"] = str(spec.max_window)
+            record["max_span"] = str(spec.windows[0].max_span)
         if record:
             windows[pj.key] = record
     expanded = attrs.evolve(plan, jobs=tuple(jobs))
@@ -113,40 +115,42 @@ def _resolve(
                 raise ConfigurationError(f"{where}: params.{p.name}: {exc}") from None
     if relative:
         record["relative"] = relative
+    names = _window_of(spec)
     if pj.window is not None:
-        if spec is None or spec.window is None:
+        if names is None:
             raise ConfigurationError(
                 f"{where}: window needs a report type with a time window; "
                 f"{pj.report_type!r} declares none (give its parameters instead)"
             )
-        clash = [name for name in spec.window if name in pj.params]
+        clash = [name for name in names if name in pj.params]
         if clash:
             raise ConfigurationError(
                 f"{where}: window and params.{clash[0]} both set the time window; keep one"
             )
         start, end = resolve_window(pj.window, now, tz)
-        params[spec.window[0]], params[spec.window[1]] = _text(start), _text(end)
+        params[names[0]], params[names[1]] = _text(start), _text(end)
         record["window"] = pj.window
-    if spec is not None and spec.window is not None and (record or spec.max_window):
-        first, last = (params.get(name) for name in spec.window)
-        if record:
-            record.update({"from": _text(first), "to": _text(last)})
+    if names is not None and record:
+        first, last = (params.get(name) for name in names)
+        record.update({"from": _text(first), "to": _text(last)})
     return params, record
 
 
 def _pieces(
     pj: PlannedJob, spec: ReportTypeSpec | None, params: dict[str, Any]
 ) -> list[tuple[dt.datetime, dt.datetime]] | None:
-    if spec is None or spec.window is None or spec.max_window is None:
+    names = _window_of(spec)
+    if spec is None or names is None or spec.windows[0].max_span is None:
         return None
-    start, end = (_instant(params.get(name)) for name in spec.window)
+    most = spec.windows[0].max_span
+    start, end = (_instant(params.get(name)) for name in names)
     if start is None or end is None or end <= start:
         return None  # the provider's own validation names what is wrong
     naive = start.tzinfo is None or end.tzinfo is None
-    longest = spec.max_window - (NAIVE_MARGIN if naive else dt.timedelta(0))
+    longest = most - (NAIVE_MARGIN if naive else dt.timedelta(0))
     if naive:
         start, end = start.replace(tzinfo=dt.UTC), end.replace(tzinfo=dt.UTC)
-        if end - start <= spec.max_window:
+        if end - start <= most:
             return None
     elif end - start <= longest:
         return None
@@ -154,6 +158,13 @@ def _pieces(
     if naive:
         pieces = [(a.replace(tzinfo=None), b.replace(tzinfo=None)) for a, b in pieces]
     return pieces
+
+
+def _window_of(spec: ReportTypeSpec | None) -> tuple[str, str] | None:
+    """The report's time window: the start and end parameters of its first DateWindow."""
+    if spec is None or not spec.windows:
+        return None
+    return spec.windows[0].start, spec.windows[0].end
 
 
 def _instant(value: Any) -> dt.datetime | None:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from reportbridge.errors import ConfigurationError, EvidenceError, MissingDependencyError
+from reportbridge.localfs import FILE_MODE
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import (
@@ -69,7 +70,7 @@ def generate_keypair(out: str | os.PathLike[str]) -> tuple[Path, Path]:
             raise EvidenceError(f"{str(path)!r} exists; a key is never overwritten")
     _write_new(key_path, private_pem, 0o600)
     try:
-        _write_new(pub_path, public_pem, 0o644)
+        _write_new(pub_path, public_pem, FILE_MODE)
     except BaseException:
         key_path.unlink(missing_ok=True)
         raise
@@ -83,7 +84,8 @@ def _write_new(path: Path, data: bytes, mode: int) -> None:
     except OSError as exc:
         raise EvidenceError(f"cannot create {str(path)!r}: {exc.strerror or exc}") from None
     try:
-        os.fchmod(fd, mode)  # whatever the umask says
+        if mode == 0o600:
+            os.fchmod(fd, mode)  # a private key is the owner's alone, whatever the umask
         os.write(fd, data)
         os.fsync(fd)
     finally:

@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from reportbridge.audit.atomic import write_text_atomic
-from reportbridge.audit.bundle import MANIFEST
 from reportbridge.audit.custody import CUSTODY
 from reportbridge.audit.inventory import file_sha256
+from reportbridge.audit.manifest import MANIFEST
 from reportbridge.audit.seal import SEAL
 from reportbridge.audit.verification import read_manifest
 

@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from reportbridge.audit.seal import SEAL
-from reportbridge.errors import EvidenceError
+from reportbridge.audit.manifest import read_manifest
+from reportbridge.errors import BundleError, EvidenceError
 from reportbridge.model import utcnow
 
 if TYPE_CHECKING:
@@ -26,8 +27,9 @@ def refuse_sealed(bundle: Path) -> None:
 
 
 def resolution_time(journal_path: Path) -> dt.datetime:
-    """When the bundle's relative times were resolved: as recorded, else now."""
-    if journal_path.is_file():
+    """When the bundle's relative times were resolved: as the journal recorded it, else
+    as the manifest did (a lost journal is recovered from it), else now."""
+    if journal_path.is_file() and not journal_path.is_symlink():
         with contextlib.closing(
             sqlite3.connect(f"{journal_path.resolve().as_uri()}?mode=ro", uri=True)
         ) as db:
@@ -37,7 +39,16 @@ def resolution_time(journal_path: Path) -> dt.datetime:
                 row = None
         if row:
             return dt.datetime.fromisoformat(row[0])
-    return utcnow()
+    return _from_manifest(journal_path.parent) or utcnow()
+
+
+def _from_manifest(bundle: Path) -> dt.datetime | None:
+    try:
+        manifest = read_manifest(bundle)
+        stamp = ((manifest or {}).get("resolution") or {}).get("resolved_at")
+        return dt.datetime.fromisoformat(stamp) if isinstance(stamp, str) else None
+    except (BundleError, ValueError, AttributeError):
+        return None  # the run's own checks say what is wrong with the bundle
 
 
 def resume_state(journal: Journal) -> dict[str, Any]:

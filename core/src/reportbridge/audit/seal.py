@@ -21,6 +21,7 @@ import attrs
 from reportbridge._version import __version__
 from reportbridge.audit.custody import CUSTODY, canonical, read_log
 from reportbridge.audit.inventory import file_sha256, inventory
+from reportbridge.audit.lock import LOCK
 from reportbridge.errors import EvidenceError
 
 if TYPE_CHECKING:
@@ -34,6 +35,8 @@ PAYLOAD_TYPE = "application/vnd.in-toto+json"
 STATEMENT_TYPE = "https://in-toto.io/Statement/v1"
 PREDICATE_TYPE = "https://reportbridge.dev/attestations/audit-bundle/v1"
 HEAD_SUBJECT = CUSTODY + "#head"
+#: Not sealed: the seal itself, and the lock file each run (or seal) rewrites with its holder.
+NOT_SEALED = frozenset({SEAL, LOCK})
 #: Files a running audit keeps open; their presence means the bundle is not finished.
 _IN_PROGRESS = ("journal.sqlite-wal", "journal.sqlite-journal")
 _MAX_SEAL_BYTES = 64 << 20
@@ -48,7 +51,7 @@ def pae(payload_type: str, payload: bytes) -> bytes:
 def statement(bundle: Path, *, skip: frozenset[str] = frozenset()) -> dict[str, Any]:
     """The in-toto statement for ``bundle`` as it is now."""
     manifest = _manifest(bundle)
-    found = inventory(bundle, skip=skip | {SEAL})
+    found = inventory(bundle, skip=skip | NOT_SEALED)
     if found.odd:
         raise EvidenceError(
             f"bundle {str(bundle)!r} holds {found.odd[0]!r}, which is not a regular file; "
@@ -91,7 +94,7 @@ def statement(bundle: Path, *, skip: frozenset[str] = frozenset()) -> dict[str, 
 
 
 def _manifest(bundle: Path) -> dict[str, Any]:
-    from reportbridge.audit.bundle import MANIFEST
+    from reportbridge.audit.manifest import MANIFEST
 
     try:
         data = json.loads((bundle / MANIFEST).read_text(encoding="utf-8"))
@@ -285,10 +288,8 @@ def _subjects(raw: list[Any]) -> dict[str, str]:
 
 def _check_subjects(bundle: Path, subjects: dict[str, str], skip: frozenset[str]) -> list[str]:
     problems: list[str] = []
-    found = inventory(bundle, skip=skip | {SEAL})
-    for rel in found.odd:
-        problems.append(f"{rel}: not a regular file (a link or device was put in the bundle)")
-    present = set(found.files)
+    # links and special files are reported by the tree check (bundle.check_tree)
+    present = set(inventory(bundle, skip=skip | NOT_SEALED).files)
     for name, digest in sorted(subjects.items()):
         if name == HEAD_SUBJECT:
             if (bundle / CUSTODY).is_file() and read_log(bundle / CUSTODY).head != digest:

@@ -1,4 +1,4 @@
-"""`audit show`: a bundle's evidence as a table, or as one self-contained HTML page.
+"""`audit show`: a bundle's evidence as plain data, or as one self-contained HTML page.
 
 The page loads nothing: inline CSS allowed by its hash in a Content-Security-Policy
 that forbids everything else, no scripts, no links out; every value from the bundle
@@ -10,7 +10,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import html
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -67,7 +66,7 @@ def evidence_rows(bundle: Path) -> dict[str, Any]:
     }
 
 
-def _rows(job: dict[str, Any]) -> tuple[str, str]:
+def rows_text(job: dict[str, Any]) -> tuple[str, str]:
     declared = "—" if job["rows_declared"] is None else str(job["rows_declared"])
     counted = ", ".join(
         f"{fmt} {'?' if n is None else n}" for fmt, n in job["rows_counted"].items()
@@ -75,41 +74,11 @@ def _rows(job: dict[str, Any]) -> tuple[str, str]:
     return declared, counted or "—"
 
 
-def _window(job: dict[str, Any]) -> str:
+def window_text(job: dict[str, Any]) -> str:
     if not job["window"]:
         return "—"
     text = f"{job['window'][0]} → {job['window'][1]}"
     return text + (f" ({job['segments']} segments)" if job["segments"] else "")
-
-
-def render_table(view: dict[str, Any]) -> None:
-    from rich.console import Console
-    from rich.table import Table
-
-    table = Table(title=f"evidence: {view['audit']}", header_style="bold")
-    for col in ("job", "vendor", "window", "rows declared", "rows counted", "file", "sha256"):
-        table.add_column(col, overflow="fold")
-    for job in view["jobs"]:
-        declared, counted = _rows(job)
-        files = job["files"] or [{"path": "—", "sha256": ""}]
-        for n, f in enumerate(files):
-            first = n == 0
-            table.add_row(
-                f"{job['key']} ({job['status'] or 'not run'})" if first else "",
-                f"{job['provider']} {job['report_type']}" if first else "",
-                _window(job) if first else "",
-                declared if first else "",
-                counted if first else "",
-                str(f["path"]).rsplit("/", 1)[-1],
-                str(f["sha256"] or ""),
-            )
-    console = Console(file=sys.stdout, width=None if sys.stdout.isatty() else 200)
-    console.print(table, markup=False)
-    seal = view["seal"] + (f" (key {view['seal_key_id']})" if view["seal_key_id"] else "")
-    console.print(f"seal: {seal}", markup=False)
-    custody = view.get("custody") or {}
-    if custody:
-        console.print(f"custody log: {custody.get('events')} events", markup=False)
 
 
 _CSS = """
@@ -134,7 +103,7 @@ def render_html(view: dict[str, Any]) -> str:
     )
     rows = []
     for job in view["jobs"]:
-        declared, counted = _rows(job)
+        declared, counted = rows_text(job)
         files = job["files"] or [{"path": "—", "sha256": "", "size": None}]
         for n, f in enumerate(files):
             span = f"<td rowspan={len(files)}>"
@@ -142,7 +111,7 @@ def render_html(view: dict[str, Any]) -> str:
                 [
                     f"{span}{e(job['key'])}<br>{e(job['status'] or 'not run')}</td>",
                     f"{span}{e(job['provider'])}<br>{e(job['report_type'])}</td>",
-                    f"{span}{e(_window(job))}</td>",
+                    f"{span}{e(window_text(job))}</td>",
                     f"{span}{e(declared)}</td>",
                     f"{span}{e(counted)}</td>",
                 ]
@@ -190,4 +159,4 @@ def write_html(path: Path, page: str) -> None:
     write_text_atomic(path, page)
 
 
-__all__ = ["evidence_rows", "render_html", "render_table", "write_html"]
+__all__ = ["evidence_rows", "render_html", "rows_text", "window_text", "write_html"]

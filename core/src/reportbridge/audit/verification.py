@@ -9,19 +9,21 @@ Notes say what could not be judged (a file whose rows cannot be counted) and do 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from reportbridge.audit.bundle import JOURNAL, MANIFEST, verify_bundle
+from reportbridge.audit import manifest as manifests
+from reportbridge.audit.bundle import JOURNAL, verify_bundle
 from reportbridge.audit.custody import CUSTODY, read_log
 from reportbridge.audit.inventory import inventory
+from reportbridge.audit.lock import LOCK
+from reportbridge.audit.manifest import MANIFEST
 from reportbridge.audit.seal import SEAL, SealCheck, check_seal
 from reportbridge.audit.timewindow import parse_duration
-from reportbridge.errors import ConfigurationError, EvidenceError, ValidationError
+from reportbridge.errors import BundleError, ConfigurationError, EvidenceError, ValidationError
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -33,8 +35,8 @@ FORMATS = (FORMAT_1, FORMAT_2)
 JOURNAL_COMPANIONS = frozenset({f"{JOURNAL}-wal", f"{JOURNAL}-shm"})
 #: Top-level files a bundle of each format may hold besides ``files/``.
 _TOP = {
-    FORMAT_1: {MANIFEST, JOURNAL, *JOURNAL_COMPANIONS},
-    FORMAT_2: {MANIFEST, JOURNAL, CUSTODY, SEAL, *JOURNAL_COMPANIONS},
+    FORMAT_1: {MANIFEST, JOURNAL, LOCK, *JOURNAL_COMPANIONS},
+    FORMAT_2: {MANIFEST, JOURNAL, LOCK, CUSTODY, SEAL, *JOURNAL_COMPANIONS},
 }
 
 
@@ -114,15 +116,15 @@ def read_manifest(root: Path) -> dict[str, Any]:
     """The manifest, checked for the shape the checks below rely on (a bundle may come
     from anyone: a malformed one is an error that says so, never a crash)."""
     try:
-        data = json.loads((root / MANIFEST).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise EvidenceError(f"{str(root)!r} is not an audit bundle: it has no {MANIFEST}") from None
-    except (OSError, ValueError, UnicodeDecodeError):
-        raise EvidenceError(f"{str(root / MANIFEST)!r} is not valid JSON") from None
+        data = manifests.read_manifest(root)
+    except BundleError as exc:
+        raise EvidenceError(exc.message) from None
+    if data is None:
+        raise EvidenceError(f"{str(root)!r} is not an audit bundle: it has no {MANIFEST}")
     wrong = _shape_problem(data)
     if wrong:
         raise EvidenceError(f"{str(root / MANIFEST)!r} is not a bundle manifest: {wrong}")
-    return dict(data)
+    return data
 
 
 def _shape_problem(data: Any) -> str | None:
@@ -159,8 +161,8 @@ def _shape_problem(data: Any) -> str | None:
 
 def _stray(root: Path, manifest: dict[str, Any], fmt: str, skip: frozenset[str]) -> list[str]:
     listed = {f.get("path") for job in manifest["jobs"] for f in job.get("files", [])}
-    found = inventory(root, skip=skip)
-    out = [f"{rel}: not a regular file (links are never part of a bundle)" for rel in found.odd]
+    found = inventory(root, skip=skip)  # links: reported by verify_bundle's tree check
+    out = []
     for rel in found.files:
         top = rel.split("/", 1)[0]
         if rel in listed or rel in _TOP[fmt] or top == "files":

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from reportbridge.cli.output import emit_json
+from reportbridge.cli.terminal import clean
 from reportbridge.errors import ValidationError
 
 EXIT_OK, EXIT_FAILED = 0, 1
@@ -48,11 +49,11 @@ def verify(bundle: Path, *, as_json: bool, key: str | None = None, as_of: str | 
         emit_json(result.to_dict())
         return EXIT_OK if result.ok else EXIT_FAILED
     for problem in result.problems:
-        print(f"PROBLEM {problem}")
+        print(f"PROBLEM {clean(problem)}")
     for finding in result.findings:
-        print(f"FINDING {finding}")
+        print(f"FINDING {clean(finding)}")
     for note in result.notes:
-        print(f"NOTE {note}")
+        print(f"NOTE {clean(note)}")
     seal = result.seal.state
     if result.seal.state.startswith("sealed (") and not key:
         seal += ": give --key PUB to check the signature"
@@ -66,7 +67,7 @@ def verify(bundle: Path, *, as_json: bool, key: str | None = None, as_of: str | 
         if result.ok
         else f"{len(result.problems)} problem(s), {len(result.findings)} finding(s)"
     )
-    print(f"{result.files_checked} files checked in {bundle}: {verdict}")
+    print(f"{result.files_checked} files checked in {clean(bundle)}: {verdict}")
     return EXIT_OK if result.ok else EXIT_FAILED
 
 
@@ -85,19 +86,21 @@ def _moment(text: str | None) -> dt.datetime | None:
 
 def seal(bundle: Path, key: str | None, *, as_json: bool) -> int:
     from reportbridge.audit.keys import key_id, load_signing_key
+    from reportbridge.audit.lock import BundleLock
     from reportbridge.audit.seal import seal_bundle
     from reportbridge.audit.verification import verify_evidence
     from reportbridge.errors import EvidenceError
 
     signing = load_signing_key(key)
-    check = verify_evidence(bundle, now=dt.datetime.min.replace(tzinfo=dt.UTC))
-    if check.problems:
-        for problem in check.problems:
-            print(f"PROBLEM {problem}", file=sys.stderr)
-        raise EvidenceError(
-            f"bundle {str(bundle)!r} fails verification; sealing it would vouch for damage"
-        )
-    path = seal_bundle(bundle, signing)
+    with BundleLock(bundle):  # no run writes the bundle while it is checked and sealed
+        check = verify_evidence(bundle, now=dt.datetime.min.replace(tzinfo=dt.UTC))
+        if check.problems:
+            for problem in check.problems:
+                print(f"PROBLEM {clean(problem)}", file=sys.stderr)
+            raise EvidenceError(
+                f"bundle {str(bundle)!r} fails verification; sealing it would vouch for damage"
+            )
+        path = seal_bundle(bundle, signing)
     ident = key_id(signing.public_key())
     if as_json:
         emit_json({"bundle": str(bundle), "seal": str(path), "key_id": ident})
@@ -107,7 +110,8 @@ def seal(bundle: Path, key: str | None, *, as_json: bool) -> int:
 
 
 def show(bundle: Path, *, html: str | None, as_json: bool) -> int:
-    from reportbridge.audit.show import evidence_rows, render_html, render_table
+    from reportbridge.audit.show import evidence_rows, render_html
+    from reportbridge.cli.evidence_view import render_table
 
     view = evidence_rows(bundle)
     if html:

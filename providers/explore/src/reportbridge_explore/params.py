@@ -8,7 +8,7 @@ import zoneinfo
 from collections.abc import Mapping
 from typing import Any
 
-from reportbridge import ParamSpec, ReportTypeSpec, ValidationError
+from reportbridge import DateWindow, ParamSpec, ReportTypeSpec, ValidationError
 from reportbridge_explore.settings import FORMATS
 from reportbridge_explore.status import PROVIDER
 
@@ -41,8 +41,7 @@ def report_type_spec(name: str, description: str = "") -> ReportTypeSpec:
         description,
         params=PARAMS,
         formats=FORMATS,
-        window=("from", "to"),
-        max_window=MAX_SPAN,
+        windows=(DateWindow("from", "to", max_span=MAX_SPAN),),
     )
 
 

@@ -8,8 +8,8 @@ import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from reportbridge.audit.seal import SEAL
 from reportbridge.audit.manifest import read_manifest
+from reportbridge.audit.seal import SEAL
 from reportbridge.errors import BundleError, EvidenceError
 from reportbridge.model import utcnow
 

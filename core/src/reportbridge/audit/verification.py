@@ -15,12 +15,12 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from reportbridge.audit import manifest as manifests
 from reportbridge.audit.bundle import JOURNAL, verify_bundle
 from reportbridge.audit.custody import CUSTODY, read_log
 from reportbridge.audit.inventory import inventory
 from reportbridge.audit.lock import LOCK
 from reportbridge.audit.manifest import MANIFEST
+from reportbridge.audit.manifest import read_manifest as read_shaped
 from reportbridge.audit.seal import SEAL, SealCheck, check_seal
 from reportbridge.audit.timewindow import parse_duration
 from reportbridge.errors import BundleError, ConfigurationError, EvidenceError, ValidationError
@@ -116,7 +116,7 @@ def read_manifest(root: Path) -> dict[str, Any]:
     """The manifest, checked for the shape the checks below rely on (a bundle may come
     from anyone: a malformed one is an error that says so, never a crash)."""
     try:
-        data = manifests.read_manifest(root)
+        data = read_shaped(root)
     except BundleError as exc:
         raise EvidenceError(exc.message) from None
     if data is None:

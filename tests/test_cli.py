@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -239,7 +240,7 @@ def submitted_refs(journal: Path) -> int:
     if not journal.exists():
         return 0
     try:
-        with sqlite3.connect(journal, timeout=1) as db:
+        with contextlib.closing(sqlite3.connect(journal, timeout=1)) as db:
             return int(db.execute("SELECT COUNT(*) FROM jobs WHERE ref IS NOT NULL").fetchone()[0])
     except sqlite3.Error:
         return 0

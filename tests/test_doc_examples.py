@@ -13,6 +13,7 @@ must be a verbatim part of that file. TOML blocks must parse; profile and plan e
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import json
 import os
 import re
@@ -25,8 +26,10 @@ from pathlib import Path
 import attrs
 import pytest
 
-from reportbridge.audit.plan import parse_plan
+from reportbridge.audit.expand import expand_plan
+from reportbridge.audit.plan import PlannedJob, parse_plan
 from reportbridge.config import parse_config
+from reportbridge.model import ReportTypeSpec
 from reportbridge.plugins import PluginRegistry
 from reportbridge_explore.simulator import ExploreSimulator
 from reportbridge_sailpoint.simulator import SailPointSimulator
@@ -189,6 +192,13 @@ def test_plan_examples_are_accepted(block: Block, docs_env: DocsEnv) -> None:
     plan = parse_plan(tomllib.loads(block.code), source=block.where)
     profiles = parse_config(tomllib.loads(docs_env.config), env=docs_env.env)
     registry = PluginRegistry()
+
+    def spec(job: PlannedJob) -> ReportTypeSpec | None:
+        caps = registry.provider(profiles[job.profile].provider).capabilities()
+        return caps.report_type(job.report_type)
+
+    # as an audit runs it: relative times and windows resolved, wide windows split
+    plan = expand_plan(plan, spec, dt.datetime.now(dt.UTC)).plan
     for job in plan.jobs:
         assert job.profile in profiles, f"{block.where}: no docs profile {job.profile!r}"
         provider = registry.provider(profiles[job.profile].provider)

@@ -141,7 +141,9 @@ class ToySimulator(Simulator):
                 "outcome": self.outcome,
                 "created": time.monotonic(),
             }
-        return Response.json(self._view(self.jobs[job_id]), 201)
+        return Response.json(
+            self._view(self.jobs[job_id]), 201, headers={"X-Request-Id": f"req-{job_id}"}
+        )
 
     @route("GET", "/jobs")
     def listing(self, req: Request) -> Response:
@@ -191,6 +193,7 @@ class ToySimulator(Simulator):
             content_type="text/csv",
             filename=f"../{job_id}.{fmt}",
             ranges=self.ranges,
+            headers={"ETag": f'"{job_id}-{fmt}"', "Last-Modified": "Sun, 06 Dec 2026 10:00:00 GMT"},
         )
 
     @route("GET", "/blob/(?P<name>[^/]+)", origin="storage")

@@ -167,7 +167,16 @@ def _write_into(
         format=stream.format,
         job_ref=job_ref,
         vendor_filename=stream.filename,
+        etag=_validator(stream.response.header("ETag")),
+        last_modified=_validator(stream.response.header("Last-Modified")),
     )
+
+
+def _validator(value: str | None) -> str | None:
+    """An HTTP validator as sent, if it is short printable text (it goes into records)."""
+    if value is None or len(value) > 200 or not value.isprintable() or not value.isascii():
+        return None
+    return value.strip() or None
 
 
 def _exists(dir_fd: int, name: str) -> bool:

@@ -265,6 +265,15 @@ def error_for_status(
     return kind(message, **kw)  # type: ignore[arg-type]
 
 
+class EvidenceError(ReportBridgeError):
+    """An evidence bundle cannot be written, sealed, verified or exported as asked
+    (a damaged custody log, a sealed bundle asked to change, a bad signing key...)."""
+
+
+class MissingDependencyError(ConfigurationError):
+    """An optional dependency is needed for this; the message names the extra to install."""
+
+
 __all__ = [
     "AuthenticationError",
     "BundleError",
@@ -273,8 +282,10 @@ __all__ = [
     "DeadlineExceededError",
     "DownloadError",
     "DownloadHostError",
+    "EvidenceError",
     "JobTimeoutError",
     "LocalWriteError",
+    "MissingDependencyError",
     "NotFoundError",
     "PermissionDeniedError",
     "ProviderError",

@@ -41,6 +41,7 @@ from reportbridge.provider import (
 from reportbridge.refs import decode_ref
 from reportbridge.slots import ActiveJobs
 from reportbridge.status import ReportStatus
+from reportbridge.transport.observe import recording
 
 if TYPE_CHECKING:
     from reportbridge.engine import JobOutcome, JobRequest
@@ -216,7 +217,10 @@ class Reports:
         try:
             session = self.session(profile)
             log.info("submitting", profile=profile, provider=provider.name, report_type=report_type)
-            with self._operation("submit", profile, report_type=report_type) as op:
+            with (
+                self._operation("submit", profile, report_type=report_type) as op,
+                recording() as sent,
+            ):
                 job = session.submit(report_type, clean)
                 if job.submitted_at is None:
                     job = attrs.evolve(job, submitted_at=utcnow())
@@ -226,7 +230,7 @@ class Reports:
                 self._active.release(profile)
             raise
         self._active.note(job, started=reserved)
-        self.registry.hook.job_submitted(job=job)
+        self.registry.hook.job_submitted(job=job, requests=tuple(sent))
         return job
 
     def poll(self, job: JobLike) -> ReportJob:

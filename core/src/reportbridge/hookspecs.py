@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from reportbridge.model import FetchedFile, ReportJob
     from reportbridge.provider import Provider
     from reportbridge.status import ReportStatus
+    from reportbridge.transport.observe import SentRequest
 
 PROJECT = "reportbridge"
 hookspec = pluggy.HookspecMarker(PROJECT)
@@ -32,8 +33,10 @@ def register_providers(register: Callable[[Provider], None]) -> None:
 
 
 @hookspec
-def job_submitted(job: ReportJob) -> None:
-    """A job was accepted by its vendor."""
+def job_submitted(job: ReportJob, requests: tuple[SentRequest, ...]) -> None:
+    """A job was accepted by its vendor; ``requests`` are the HTTP requests the submit
+    made (method, origin, path, status, vendor request id; never a secret). An
+    implementation may leave ``requests`` out of its signature."""
 
 
 @hookspec

@@ -220,11 +220,18 @@ class FetchedFile:
     rows: int | None = None
     #: paged results: the page after this one, as the vendor announced it
     next_part: ResultPart | None = None
+    #: the HTTP validators of the response, when the server sent them (for the record)
+    etag: str | None = None
+    last_modified: str | None = None
 
 
 @attrs.frozen
 class ReportTypeSpec:
-    """A report a provider can run and the parameters it takes."""
+    """A report a provider can run and the parameters it takes.
+
+    The first of ``windows`` is the report's time window: audits set it from a plan's
+    relative ``window`` and split a window wider than its ``max_span`` into several jobs.
+    """
 
     name: str
     description: str = ""

@@ -33,17 +33,26 @@ _SQLITE_FILES = (JOURNAL, f"{JOURNAL}-wal", f"{JOURNAL}-shm", f"{JOURNAL}-journa
 
 @contextlib.contextmanager
 def open_bundle(
-    bundle: Path, plan: AuditPlan, providers: dict[str, str], *, lock_wait: float = 0.0
+    bundle: Path,
+    plan: AuditPlan,
+    providers: dict[str, str],
+    *,
+    lock_wait: float = 0.0,
+    bound: AuditPlan | None = None,
 ) -> Iterator[Journal]:
-    """The bundle's journal, with the bundle locked until the block ends."""
+    """The bundle's journal, with the bundle locked until the block ends.
+
+    ``bound`` is the plan the bundle is bound to, when it differs from the jobs run
+    (an audit binds the plan as written, and runs it with relative windows resolved).
+    """
     make_folder(bundle)
     with BundleLock(bundle, wait=lock_wait):
         check_for_run(bundle)
         journal = open_journal(bundle)
         try:
             if journal.meta("plan_sha256") is None:
-                recover_from_manifest(journal, bundle, plan, providers)
-            bind_plan(journal, plan, bundle)
+                recover_from_manifest(journal, bundle, plan, providers, bound=bound)
+            bind_plan(journal, bound or plan, bundle)
             yield journal
         finally:
             with contextlib.suppress(ReportBridgeError):

@@ -4,6 +4,8 @@
 [audit]
 name = "Q4 access review"     # optional
 timeout = 3600                # optional: seconds to wait for each job
+expires_after = "P90D"        # optional: evidence lifetime (ISO 8601 duration)
+timezone = "Europe/Lisbon"    # optional: for calendar windows (default UTC)
 
 [[jobs]]
 profile = "sailpoint-prod"
@@ -11,6 +13,8 @@ report_type = "IDENTITIES"
 params = { correlatedOnly = true }
 formats = ["csv", "pdf"]      # optional: default = the provider's first format
 name = "identities"           # optional: a stable key for resume (default: derived)
+expires_after = "P30D"        # optional: overrides the audit's
+window = "previous-month"     # optional: sets the report's time window (see timewindow)
 ```
 
 A job's key (its ``name``) names its folder in the bundle, so it is a plain name:
@@ -32,9 +36,11 @@ from typing import Any
 
 import attrs
 
+from reportbridge.audit.timewindow import parse_duration, resolve_window, zone
 from reportbridge.errors import ConfigurationError, ValidationError, accepted
+from reportbridge.model import utcnow
 
-_JOB_KEYS = {"profile", "report_type", "params", "formats", "name"}
+_JOB_KEYS = {"profile", "report_type", "params", "formats", "name", "expires_after", "window"}
 #: what a job key may be: it becomes a folder name in the bundle on every system
 KEY_PATTERN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._-]{0,126}[A-Za-z0-9_-])?")
 KEY_RULE = (
@@ -42,7 +48,7 @@ KEY_RULE = (
     "with '.', without '..', not a device name such as CON or NUL"
 )
 _RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"{d}{i}" for d in ("COM", "LPT") for i in range(10))}
-_AUDIT_KEYS = {"name", "timeout"}
+_AUDIT_KEYS = {"name", "timeout", "expires_after", "timezone"}
 
 
 def _valid_key(_obj: Any, _attr: Any, key: str) -> None:
@@ -69,15 +75,20 @@ class PlannedJob:
     report_type: str
     params: dict[str, Any] = attrs.field(factory=dict)
     formats: tuple[str, ...] = ()
+    expires_after: str | None = None
+    window: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out = {
             "key": self.key,
             "profile": self.profile,
             "report_type": self.report_type,
             "params": self.params,
             "formats": list(self.formats),
         }
+        # Only when set: a plan without them keeps the digest older bundles recorded.
+        out.update(_optional(expires_after=self.expires_after, window=self.window))
+        return out
 
 
 @attrs.frozen
@@ -85,17 +96,25 @@ class AuditPlan:
     name: str
     jobs: tuple[PlannedJob, ...] = attrs.field(validator=_distinct_keys)
     timeout: float | None = None
+    expires_after: str | None = None
+    timezone: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out = {
             "name": self.name,
             "timeout": self.timeout,
             "jobs": [j.to_dict() for j in self.jobs],
         }
+        out.update(_optional(expires_after=self.expires_after, timezone=self.timezone))
+        return out
 
     def digest(self) -> str:
         """SHA-256 of the plan as a bundle records it (a bundle resumes only its own plan)."""
         return plan_digest(self.to_dict())
+
+
+def _optional(**values: Any) -> dict[str, Any]:
+    return {k: v for k, v in values.items() if v is not None}
 
 
 def plan_digest(plan: Any) -> str:
@@ -155,7 +174,40 @@ def parse_plan(
     name = head.get("name", default_name)
     if not isinstance(name, str) or not name:
         raise ConfigurationError(f"{source}: audit.name must be a non-empty string")
-    return AuditPlan(name=name, jobs=tuple(jobs), timeout=float(timeout) if timeout else None)
+    expires = _lifetime(f"{source}: audit.expires_after", head.get("expires_after"))
+    tz = head.get("timezone")
+    if tz is not None:
+        _check(f"{source}: audit.timezone", lambda: zone(tz))
+    return AuditPlan(
+        name=name,
+        jobs=tuple(jobs),
+        timeout=float(timeout) if timeout else None,
+        expires_after=expires,
+        timezone=tz,
+    )
+
+
+def _check(where: str, probe: Any) -> None:
+    try:
+        probe()
+    except ConfigurationError as exc:
+        raise ConfigurationError(f"{where}: {exc}") from None
+
+
+def _lifetime(where: str, value: Any) -> str | None:
+    if value is None:
+        return None
+    _check(where, lambda: parse_duration(value, what="expires_after"))
+    return str(value)
+
+
+def _window(where: str, value: Any) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ConfigurationError(f"{where}: window must be a string such as previous-month")
+    _check(where, lambda: resolve_window(value, utcnow(), zone("UTC")))
+    return value
 
 
 def _job(source: str, i: int, raw: Any) -> PlannedJob:
@@ -191,6 +243,8 @@ def _job(source: str, i: int, raw: Any) -> PlannedJob:
         report_type=raw["report_type"],
         params=dict(params),
         formats=tuple(f.lower() for f in formats),
+        expires_after=_lifetime(f"{where}: expires_after", raw.get("expires_after")),
+        window=_window(where, raw.get("window")),
     )
 
 

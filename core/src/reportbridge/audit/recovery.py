@@ -21,10 +21,16 @@ log = get_logger("reportbridge.audit")
 
 
 def recover_from_manifest(
-    journal: Journal, bundle: Path, plan: AuditPlan, providers: dict[str, str]
+    journal: Journal,
+    bundle: Path,
+    plan: AuditPlan,
+    providers: dict[str, str],
+    *,
+    bound: AuditPlan | None = None,
 ) -> int:
     """Fill a journal that knows nothing from the bundle's manifest; returns the jobs
-    recovered with a reference (0 when there is no manifest)."""
+    recovered with a reference (0 when there is no manifest). ``bound`` is the plan as
+    written when ``plan`` is its jobs as run (relative windows resolved)."""
     try:
         manifest = read_manifest(bundle)
     except BundleError as exc:
@@ -42,12 +48,18 @@ def recover_from_manifest(
             f"{str(bundle / MANIFEST)!r} is not an audit manifest: plan must be an object",
             path=bundle / MANIFEST,
         )
-    if plan_digest(manifest["plan"]) != plan.digest():
+    if plan_digest(manifest["plan"]) != (bound or plan).digest():
         raise ConfigurationError(
             f"bundle {str(bundle)!r} was made by a different plan (its {MANIFEST} says so); "
             "resume only with the same plan, or choose a new --out folder"
         )
     listed = {job["key"]: job for job in manifest["jobs"]}
+    for job in manifest["jobs"]:  # a split window's jobs are the segments of one item
+        for segment in job.get("segments") or []:
+            if isinstance(segment, dict) and isinstance(segment.get("key"), str):
+                files = [f for f in job.get("files", []) if f.get("segment") is not None]
+                mine = [f for f in files if f["path"].split("/")[-2:-1] == [segment["key"]]]
+                listed.setdefault(segment["key"], {**segment, "files": mine})
     recovered = 0
     for pj in plan.jobs:
         rec = listed.get(pj.key)

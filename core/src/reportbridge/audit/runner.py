@@ -12,22 +12,26 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from reportbridge._version import __version__
-from reportbridge.audit.bundle import FILES, file_is_intact, write_manifest
+from reportbridge.audit.bundle import FILES, JOURNAL, file_is_intact, write_manifest
+from reportbridge.audit.evidence import EvidenceRecorder
+from reportbridge.audit.expand import Expansion, expand_plan
 from reportbridge.audit.guard import GuardedOperations, JournalGuard, notify
 from reportbridge.audit.journal import Journal, next_part_of
 from reportbridge.audit.opening import open_bundle
 from reportbridge.audit.plan import AuditPlan, PlannedJob
+from reportbridge.audit.resume import refuse_sealed, resolution_time, resume_state
 from reportbridge.engine import JobEvent, JobRequest, run_many
 from reportbridge.errors import ConfigurationError, ValidationError, accepted
 from reportbridge.localfs import ConfinedDir
 from reportbridge.logging import get_logger
-from reportbridge.model import utcnow
+from reportbridge.model import ReportTypeSpec, utcnow
 from reportbridge.params import resolve_report_type
 
 if TYPE_CHECKING:
     from reportbridge.facade import Reports
 
-BUNDLE_FORMAT = "reportbridge-audit-bundle/1"
+BUNDLE_FORMAT = "reportbridge-audit-bundle/1"  # what build_manifest writes; the recorder
+# turns it into format 2 (reportbridge.audit.verification.FORMAT_2)
 _FILE_FIELDS = ("format", "part", "path", "size", "sha256", "content_type", "rows", "fetched_at")
 log = get_logger("reportbridge.audit")
 
@@ -69,21 +73,49 @@ def run_audit(
     waiting ``lock_wait`` seconds (``math.inf``: as long as it takes).
     """
     bundle = Path(out_dir)
+    refuse_sealed(bundle)  # before the lock: a sealed bundle is not written to at all
+    original = plan
+    expansion = expand_plan(
+        original, lambda pj: _spec(reports, pj), resolution_time(bundle / JOURNAL)
+    )
+    plan = expansion.plan
     providers = _check_plan(reports, plan)
     stop = stop or threading.Event()
-    with open_bundle(bundle, plan, providers, lock_wait=lock_wait) as journal:
+    with open_bundle(bundle, plan, providers, lock_wait=lock_wait, bound=original) as journal:
+        refuse_sealed(bundle)  # sealed while this run waited for the lock
+        evidence = _recorder(bundle, reports, journal, original, expansion)
         failures = JournalGuard(stop, lambda key, ref: (journal.job(key) or {}).get("ref") == ref)
         try:
-            _run(reports, plan, bundle, journal, providers, failures, on_event, stop)
+            _run(reports, plan, bundle, journal, providers, failures, on_event, stop, evidence)
         except BaseException as exc:
-            _write_manifest_after_failure(bundle, journal, plan)
+            _write_manifest_after_failure(bundle, journal, plan, evidence)
             error = failures.error
             if error is not None and error is not exc:
                 raise error from None  # the journal's failure explains the rest
             raise
-        manifest = build_manifest(journal, plan)
+        manifest = evidence.finish(build_manifest(journal, plan))
+        evidence.close()
         write_manifest(bundle, manifest)
     return AuditResult(bundle, manifest)
+
+
+def _recorder(
+    bundle: Path, reports: Reports, journal: Journal, plan: AuditPlan, expansion: Expansion
+) -> EvidenceRecorder:
+    """The run's custody recording, after the bundle is locked and bound to ``plan``."""
+    fresh = journal.meta("resolved_at") is None and not journal.jobs()
+    journal.set_meta("resolved_at", expansion.resolved_at)
+    evidence = EvidenceRecorder(bundle, reports, plan, expansion)
+    evidence.started(plan.digest(), None if fresh else resume_state(journal))
+    return evidence
+
+
+def _spec(reports: Reports, pj: PlannedJob) -> ReportTypeSpec | None:
+    try:
+        caps = reports.provider_for(pj.profile).capabilities()
+    except ConfigurationError:
+        return None  # _check_plan names the unknown profile
+    return caps.report_type(pj.report_type)
 
 
 def _run(
@@ -95,6 +127,7 @@ def _run(
     failures: JournalGuard,
     on_event: Callable[[JobEvent], None] | None,
     stop: threading.Event,
+    evidence: EvidenceRecorder,
 ) -> None:
     for pj in plan.jobs:
         journal.plan_job(pj.key, pj.profile, providers[pj.key], pj.report_type, pj.params)
@@ -114,6 +147,7 @@ def _run(
         elif event.kind == "fetched" and event.file is not None:
             rel = event.file.path.relative_to(bundle).as_posix()
             journal.fetched(key, event.file, rel)
+        evidence.event(event)
         notify(on_event, event)
 
     for outcome in run_many(
@@ -129,16 +163,21 @@ def _run(
             journal.observed(key, outcome.job)
         if outcome.error is not None:
             journal.failed(key, f"{type(outcome.error).__name__}: {outcome.error}")
+            evidence.failed(key, f"{type(outcome.error).__name__}: {outcome.error}")
         elif outcome.job is not None and outcome.job.is_fetchable:
             journal.completed(key)
 
 
-def _write_manifest_after_failure(bundle: Path, journal: Journal, plan: AuditPlan) -> None:
+def _write_manifest_after_failure(
+    bundle: Path, journal: Journal, plan: AuditPlan, evidence: EvidenceRecorder
+) -> None:
     """What the journal knows goes into the manifest; a failure here keeps the first one."""
     try:
-        write_manifest(bundle, build_manifest(journal, plan))
+        write_manifest(bundle, evidence.finish(build_manifest(journal, plan)))
     except Exception as exc:
         log.warning("manifest not written", error=f"{type(exc).__name__}: {exc}")
+    finally:
+        evidence.close()
 
 
 def _check_plan(reports: Reports, plan: AuditPlan) -> dict[str, str]:
@@ -233,11 +272,12 @@ def build_manifest(journal: Journal, plan: AuditPlan) -> dict[str, Any]:
             pj, {(f["format"], f["part"]) for f in rows}
         )
         if status in _FETCHABLE and whole:
-            summary[str(status)] += 1
+            outcome = str(status)
         elif status in ("failed", "cancelled", "expired") or rec.get("phase") == "error":
-            summary["failed"] += 1
+            outcome = "failed"
         else:
-            summary["incomplete"] += 1
+            outcome = "incomplete"
+        summary[outcome] += 1
         jobs.append(
             {
                 "key": pj.key,
@@ -249,6 +289,7 @@ def build_manifest(journal: Journal, plan: AuditPlan) -> dict[str, Any]:
                 "ref": rec.get("ref"),
                 "job_id": rec.get("job_id"),
                 "status": status,
+                "outcome": outcome,
                 "provider_status": rec.get("provider_status"),
                 "submitted_at": rec.get("submitted_at"),
                 "created_at": rec.get("created_at"),

@@ -1,13 +1,15 @@
-"""`audit PLAN.toml --out DIR` and `audit verify DIR`."""
+"""`audit PLAN.toml --out DIR`; `audit verify|seal|show|export DIR` are in evidence_cmd."""
 
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import sys
 from pathlib import Path
 from typing import Any
 
+from reportbridge.cli import evidence_cmd
 from reportbridge.cli.args import seconds
 from reportbridge.cli.output import emit_json, human_bytes
 from reportbridge.cli.progress import ProgressView
@@ -19,10 +21,8 @@ EXIT_OK, EXIT_JOB_FAILED, EXIT_USAGE = 0, 1, 2
 
 def cmd_audit(args: argparse.Namespace) -> int:
     words = args.args
-    if words[0] == "verify":
-        if len(words) != 2:
-            raise ValidationError("usage: reportbridge audit verify DIR", field="args")
-        return verify(Path(words[1]), as_json=args.json)
+    if words[0] in evidence_cmd.COMMANDS:
+        return evidence_cmd.dispatch(args)
     if len(words) != 1:
         raise ValidationError(
             "usage: reportbridge audit PLAN.toml --out DIR  |  reportbridge audit verify DIR",
@@ -36,8 +36,19 @@ def cmd_audit(args: argparse.Namespace) -> int:
     from reportbridge.cli.jobs import reports_from
 
     plan = load_plan(words[0])
+    if args.sign_key:
+        from reportbridge.audit.keys import load_signing_key
+
+        load_signing_key(args.sign_key)  # a bad key fails now, not after the run
     with reports_from(args) as reports:
-        return run_plan(reports, plan, Path(args.out), as_json=args.json, lock_wait=args.wait_lock)
+        code = run_plan(reports, plan, Path(args.out), as_json=args.json, lock_wait=args.wait_lock)
+    if args.sign_key:
+        manifest = json.loads((Path(args.out) / "manifest.json").read_text(encoding="utf-8"))
+        sealed = evidence_cmd.seal_after_run(
+            Path(args.out), args.sign_key, manifest, as_json=args.json
+        )
+        return code or sealed
+    return code
 
 
 def run_plan(
@@ -115,36 +126,21 @@ def summary(manifest: dict[str, Any], bundle: Path, *, as_json: bool) -> None:
     console.print(f"bundle: {clean(bundle.resolve())}", markup=False)
 
 
-def verify(bundle: Path, *, as_json: bool) -> int:
-    from reportbridge.audit import verify_bundle
-
-    result = verify_bundle(bundle)
-    if as_json:
-        emit_json(
-            {
-                "bundle": str(bundle),
-                "ok": result.ok,
-                "files_checked": result.files_checked,
-                "problems": list(result.problems),
-            }
-        )
-    else:
-        for problem in result.problems:
-            print(f"PROBLEM {clean(problem)}")
-        verdict = "OK" if result.ok else f"{len(result.problems)} problem(s)"
-        print(f"{result.files_checked} files checked in {clean(bundle)}: {verdict}")
-    return EXIT_OK if result.ok else EXIT_JOB_FAILED
+def verify(bundle: Path, *, as_json: bool, key: str | None = None) -> int:
+    return evidence_cmd.verify(bundle, as_json=as_json, key=key)
 
 
 def add_parser(sub: Any) -> None:
     p = sub.add_parser(
         "audit",
-        help="run an audit plan into a bundle (resumable), or verify a bundle",
-        description="reportbridge audit PLAN.toml --out DIR | reportbridge audit verify DIR",
+        help="run an audit plan into a bundle (resumable); verify, seal, show or export one",
+        description="reportbridge audit PLAN.toml --out DIR [--sign-key KEY] | "
+        + " | ".join(evidence_cmd.USAGE.values()),
     )
-    p.add_argument("args", nargs="+", metavar="PLAN.toml | verify DIR")
+    p.add_argument("args", nargs="+", metavar="PLAN.toml | verify|seal|show|export DIR")
     p.add_argument("--out", metavar="DIR", help="bundle folder (re-run the same command to resume)")
     p.add_argument("--json", action="store_true", help="one JSON object per job, then a summary")
+    evidence_cmd.add_arguments(p)
     p.add_argument(
         "--wait-lock",
         nargs="?",
@@ -156,3 +152,4 @@ def add_parser(sub: Any) -> None:
         "instead of exiting with 2",
     )
     p.set_defaults(func=cmd_audit)
+    evidence_cmd.add_keygen_parser(sub)

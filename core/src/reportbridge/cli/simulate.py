@@ -130,8 +130,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
             code = run_plan(reports, plan, out, as_json=args.json)
     from reportbridge.cli.audit_cmd import verify
 
+    public = None
+    if args.sign_key:
+        from reportbridge.cli.evidence_cmd import seal
+
+        code = code or seal(out, args.sign_key, as_json=args.json)
+        public = f"{args.sign_key}.pub" if Path(f"{args.sign_key}.pub").is_file() else None
     print("verifying the bundle...", file=sys.stderr)
-    verified = verify(out, as_json=args.json)
+    verified = verify(out, as_json=args.json, key=public)
     return code or verified
 
 
@@ -149,4 +155,5 @@ def add_parsers(sub: Any) -> None:
         "--file-size", type=non_negative_int, default=256 * 1024, help="bytes per file (256 KiB)"
     )
     p.add_argument("--json", action="store_true", help="machine output")
+    p.add_argument("--sign-key", metavar="KEY", help="seal the bundle with this key (keygen)")
     p.set_defaults(func=cmd_demo)

@@ -55,6 +55,19 @@ class SyntheticFile:
             self._sha = h.hexdigest()
         return self._sha
 
+    @property
+    def rows(self) -> int:
+        """Lines after the first (the header), as a CSV reader counts this body's records."""
+        body = self.size - len(self.header)
+        full, rest = divmod(body, BLOCK)
+        newlines = self.header.count(b"\n") + full * self._block.count(b"\n")
+        newlines += self._block[:rest].count(b"\n")
+        last = (
+            self._block[(body - 1) % BLOCK : (body - 1) % BLOCK + 1] if body else self.header[-1:]
+        )
+        lines = newlines + (1 if last not in (b"", b"\n") else 0)
+        return max(0, lines - 1)
+
     def read_all(self) -> bytes:
         return b"".join(self.iter_range())
 

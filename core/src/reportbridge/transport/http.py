@@ -56,6 +56,7 @@ from reportbridge.transport.auth import NoAuth, TokenSource
 from reportbridge.transport.exchange import Attempt, ExchangeObserver, send_once, tunnel_status
 from reportbridge.transport.headers import check_headers, header_problem, portable
 from reportbridge.transport.hosts import DownloadHosts
+from reportbridge.transport.observe import note as note_request
 from reportbridge.transport.options import TransportOptions
 from reportbridge.transport.pools import Pools
 from reportbridge.transport.proxy import ProxySpec, proxy_rules
@@ -350,6 +351,7 @@ class HttpClient:
                     self._wait(delay, what, here, reason=f"HTTP {status}")
                     continue
             seen.report(status, resp)
+            note_request(method, url, status, resp.headers, what)  # for the record, if asked
             return resp
 
     def _add_trace_context(self, headers: dict[str, str]) -> None:

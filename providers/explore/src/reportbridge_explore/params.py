@@ -8,7 +8,7 @@ import zoneinfo
 from collections.abc import Mapping
 from typing import Any
 
-from reportbridge import ParamSpec, ReportTypeSpec, ValidationError
+from reportbridge import DateWindow, ParamSpec, ReportTypeSpec, ValidationError
 from reportbridge_explore.settings import FORMATS
 from reportbridge_explore.status import PROVIDER
 
@@ -36,7 +36,13 @@ PARAMS = (
 
 
 def report_type_spec(name: str, description: str = "") -> ReportTypeSpec:
-    return ReportTypeSpec(name, description, params=PARAMS, formats=FORMATS)
+    return ReportTypeSpec(
+        name,
+        description,
+        params=PARAMS,
+        formats=FORMATS,
+        windows=(DateWindow("from", "to", max_span=MAX_SPAN),),
+    )
 
 
 def _bad(report_type: str, field: str, text: str) -> ValidationError:

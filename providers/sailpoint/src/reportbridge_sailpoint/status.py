@@ -90,6 +90,7 @@ def job_from_result(job: ReportJob, body: Any) -> ReportJob:
         created_at=created,
         finished_at=finished,
         progress_text=f"{rows} rows" if rows is not None else None,
+        rows=rows if finished_status else None,
         formats=_formats(job.report_type, result.get("availableFormats")),
     )
 

@@ -49,6 +49,7 @@ CSV_HEADERS = {
     "SEARCH_EXPORT": b"id,name,type,attributes\n",
 }
 FILE_TYPES = {"csv": "application/csv", "pdf": "application/pdf"}
+DELIVERIES = ("full", "short", "empty")
 #: the neutral meaning of a task's completion status (None while it runs: RUNNING)
 _NEUTRAL = {
     "SUCCESS": ReportStatus.SUCCEEDED,
@@ -82,7 +83,10 @@ class SailPointSimulator(Simulator):
       ``naive_timestamps`` (no UTC offset), ``ranges`` (Range support);
     - ``quota`` requests per ``quota_window`` s per client id and API version;
     - ``deprecated_versions``: versions answered with ``X-Deprecated: true``;
-    - ``clients``: extra client id -> secret pairs.
+    - ``clients``: extra client id -> secret pairs;
+    - ``delivery``: ``full`` (the file holds the ``rows`` the result declares), ``short``
+      (about half of them: the file is cut at half its size) or ``empty`` (the header
+      only, and ``rows`` 0), to test completeness checks.
     """
 
     name = "sailpoint"
@@ -116,6 +120,7 @@ class SailPointSimulator(Simulator):
         quota_window: float = 10.0,
         deprecated_versions: tuple[str, ...] = (),
         tenant: str = "58eb06a4-dcd7-4e96-8fac-cca2afc03e61",
+        delivery: str = "full",
         **kw: Any,
     ) -> None:
         super().__init__(**kw)
@@ -124,6 +129,7 @@ class SailPointSimulator(Simulator):
             (running_poll, ("partial", "empty", "not_found"), "running_poll"),
             (temp_error_result, ("FAILURE", "TEMP_ERROR"), "temp_error_result"),
             (disposition, ("standard", "compact", "bare"), "disposition"),
+            (delivery, DELIVERIES, "delivery"),
             (cancel_finished, ("refuse", "purge"), "cancel_finished"),
         ):
             if value not in allowed:
@@ -135,6 +141,7 @@ class SailPointSimulator(Simulator):
         self.clients = {client_id: client_secret, **(clients or {})}
         self.token_lifetime = token_lifetime
         self.file_size = file_size
+        self.delivery = delivery
         self.outcome = outcome
         self.outcome_shares = dict(outcome_shares or {})
         self.running_poll = running_poll
@@ -236,7 +243,9 @@ class SailPointSimulator(Simulator):
                 return Response.json({})
             if self.running_poll == "not_found":
                 return error_dto(404, f"Report result {task_id} not found")
-        return Response.json(report_results(self.tasks, task, self.stamp, self.temp_error_result))
+        return Response.json(
+            report_results(self.tasks, task, self.stamp, self.temp_error_result, self.rows)
+        )
 
     @route("POST", ANNUAL + "/" + TASK + "/cancel")
     @route("POST", PER_SERVICE + "/" + TASK + "/cancel")
@@ -310,12 +319,33 @@ class SailPointSimulator(Simulator):
             for chunk in self.search_export(task):
                 digest.update(chunk)
             return digest.hexdigest()
+        return self._content(task, format).sha256
+
+    def _content(self, task: Task, file_format: str, *, full: bool = False) -> SyntheticFile:
+        """The file served (``full``: as it would be without a ``delivery`` cut)."""
         header = (
             b"%PDF-1.4\n"
-            if format == "pdf"
+            if file_format == "pdf"
             else CSV_HEADERS.get(task.report_type, b"id,name,email,correlated\n")
         )
-        return SyntheticFile(self.file_size, seed=f"{task.id}.{format}", header=header).sha256
+        return SyntheticFile(
+            self._delivered(self.file_size, header, full),
+            seed=f"{task.id}.{file_format}",
+            header=header,
+        )
+
+    def _delivered(self, size: int, header: bytes, full: bool) -> int:
+        if full or self.delivery == "full":
+            return size
+        return min(size, len(header)) if self.delivery == "empty" else size // 2
+
+    def rows(self, task: Task) -> int:
+        """The rows a finished task's result declares: those of the whole report."""
+        if self.delivery == "empty":
+            return 0
+        if task.report_type == "SEARCH_EXPORT":
+            return sum(member.rows for _, member in self._members(task, full=True))
+        return self._content(task, "csv", full=True).rows
 
     def expire_tokens(self) -> bool:
         self._revoked.update(self.tokens.revoke_all())
@@ -345,12 +375,7 @@ class SailPointSimulator(Simulator):
                 "Content-Disposition": disposition(self.disposition, f"{base}.zip"),
             }
             return Response(200, headers, iter(archive), archive.size)
-        header = (
-            b"%PDF-1.4\n"
-            if file_format == "pdf"
-            else CSV_HEADERS.get(task.report_type, b"id,name,email,correlated\n")
-        )
-        content = SyntheticFile(self.file_size, seed=f"{task.id}.{file_format}", header=header)
+        content = self._content(task, file_format)
         return Response.file(
             req,
             content,
@@ -361,22 +386,24 @@ class SailPointSimulator(Simulator):
 
     def search_export(self, task: Task) -> StreamedZip:
         """SEARCH_EXPORT's zip: one CSV per index searched, ``file_size`` bytes in all."""
+        return StreamedZip(self._members(task))
+
+    def _members(self, task: Task, *, full: bool = False) -> list[tuple[str, SyntheticFile]]:
         indices = [i for i in task.arguments.get("indices") or ["identities"] if i != "*"]
         indices = indices or ["identities"]
         share, rest = divmod(self.file_size, len(indices))
-        return StreamedZip(
-            [
-                (
-                    f"{index}.csv",
-                    SyntheticFile(
-                        share + (1 if n < rest else 0),
-                        seed=f"{task.id}.{index}",
-                        header=CSV_HEADERS["SEARCH_EXPORT"],
-                    ),
-                )
-                for n, index in enumerate(indices)
-            ]
-        )
+        header = CSV_HEADERS["SEARCH_EXPORT"]
+        return [
+            (
+                f"{index}.csv",
+                SyntheticFile(
+                    self._delivered(share + (1 if n < rest else 0), header, full),
+                    seed=f"{task.id}.{index}",
+                    header=header,
+                ),
+            )
+            for n, index in enumerate(indices)
+        ]
 
     def _pick_outcome(self) -> str:
         if not self.outcome_shares:

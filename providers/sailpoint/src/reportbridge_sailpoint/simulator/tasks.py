@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import threading
 import time
@@ -156,11 +155,6 @@ def available_formats(task: Task) -> list[str]:
     return list(chosen) if chosen else ["CSV", "PDF"]
 
 
-def rows_of(task: Task) -> int:
-    digest = hashlib.sha256(task.id.encode()).hexdigest()  # any id, forced ones included
-    return int(digest[:4], 16) % 5000 + 1
-
-
 def task_details(book: TaskBook, task: Task, stamp: Callable[[dt.datetime], str]) -> dict[str, Any]:
     """``TaskResultDetails``, the run answer."""
     completion = book.completion(task)
@@ -203,7 +197,11 @@ def task_details(book: TaskBook, task: Task, stamp: Callable[[dt.datetime], str]
 
 
 def report_results(
-    book: TaskBook, task: Task, stamp: Callable[[dt.datetime], str], temp_error_as: str
+    book: TaskBook,
+    task: Task,
+    stamp: Callable[[dt.datetime], str],
+    temp_error_as: str,
+    rows: Callable[[Task], int],
 ) -> dict[str, Any]:
     """``ReportResults``, the poll answer; no ``status`` while the task runs."""
     body: dict[str, Any] = {
@@ -216,7 +214,7 @@ def report_results(
     if completion is not None:
         body["status"] = RESULT_STATUS.get(completion, temp_error_as)
         body["duration"] = round(book.seconds_run(task) * 1000)
-        body["rows"] = rows_of(task) if completion in ("SUCCESS", "WARNING") else 0
+        body["rows"] = rows(task) if completion in ("SUCCESS", "WARNING") else 0
         body["availableFormats"] = available_formats(task)
     return body
 

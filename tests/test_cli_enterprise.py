@@ -3,6 +3,7 @@ resolved secrets never reach the output (``--log-json -vv`` included) or the bun
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import socket
 from collections.abc import Iterator
@@ -29,6 +30,8 @@ def toml_value(value: Any) -> str:
         )
     if isinstance(value, list | tuple):
         return "[" + ", ".join(toml_value(v) for v in value) + "]"
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()  # a TOML date-time literal, unquoted
     return json.dumps(value)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
 import zipfile
 from pathlib import Path
@@ -167,7 +168,11 @@ def test_dedupe_switch(make_sim: MakeSim, sp_reports: MakeReports, dedupe: str, 
 def test_every_running_poll_shape_leads_to_success(
     make_sim: MakeSim, sp_reports: MakeReports, running_poll: str
 ) -> None:
-    sim = make_sim(job_seconds=0.5, visible_after=0.2, running_poll=running_poll)
+    # tasks age by poll, not by wall time, so a busy machine cannot skip a state
+    ticks = itertools.count()
+    sim = make_sim(
+        job_seconds=5, visible_after=2, running_poll=running_poll, clock=lambda: next(ticks) / 10
+    )
     reports = sp_reports(sim)
     job = reports.run("sp", "IDENTITIES")
     seen: list[tuple[ReportStatus, str | None]] = []

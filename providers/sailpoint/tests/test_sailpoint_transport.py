@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
 from typing import Any
 
@@ -52,7 +53,10 @@ def test_token_url_setting_is_used(make_sim: MakeSim, sp_reports: MakeReports) -
 
 
 def test_429_retry_after_is_honoured(make_sim: MakeSim, sp_reports: MakeReports) -> None:
-    sim = make_sim(job_seconds=0.6, quota=3, quota_window=0.5)
+    # the task ages by clock read (many polls whatever the load); the quota window is
+    # wide enough that a busy machine still sends its third request inside it
+    ticks = itertools.count()
+    sim = make_sim(job_seconds=1.5, quota=2, quota_window=2.0, clock=lambda: next(ticks) / 10)
     reports = sp_reports(sim, transport={"rate_limit": "1000/1s"})
     done = reports.wait(reports.run("sp", "IDENTITIES"), timeout=20, policy=FAST)
     assert done.status is ReportStatus.SUCCEEDED

@@ -106,7 +106,7 @@ def test_listed_jobs_carry_status_and_error(
 
 
 def test_gateway_listing(spaceone_sim: StartSim, make_spaceone: Make) -> None:
-    sim = spaceone_sim(api_style="gateway")
+    sim = spaceone_sim(api_style="gateway", job_seconds=60)  # still pending when listed
     reports = make_spaceone(sim)
     job = reports.run("so", PDF, name="x")
     assert [j.job_id for j in reports.list("so", state="pending")] == [job.job_id]

@@ -278,13 +278,19 @@ def _when(text: str) -> Any:
 
 def _declared(job: dict[str, Any], seen: int | None) -> int | None:
     """Rows the vendor declared for a run job: for the whole result, else the sum over
-    its parts when every part declared some."""
+    its parts (per format) when every part declared some and every format agrees."""
     if isinstance(job.get("rows"), int):
         return int(job["rows"])
-    parts = [f.get("rows") for f in job["files"]]
-    if parts and all(isinstance(r, int) for r in parts):
-        return sum(int(r) for r in parts if r is not None)
-    return seen
+    # a part offered in several formats holds the same rows in each: sum per format
+    per_format: dict[str, int] = {}
+    for f in job["files"]:
+        rows = f.get("rows")
+        if not isinstance(rows, int):
+            return seen
+        fmt = str(f.get("format"))
+        per_format[fmt] = per_format.get(fmt, 0) + rows
+    totals = set(per_format.values())
+    return totals.pop() if len(totals) == 1 else seen
 
 
 def _outcome(members: list[dict[str, Any]]) -> str:

@@ -150,6 +150,20 @@ class LifecycleContract:
         caps = registry.provider(self.provider_name).capabilities()
         if operation == "cancel" and not caps.cancel:
             pytest.skip(f"{self.provider_name} cannot cancel (its refusal is checked elsewhere)")
+        with contextlib.ExitStack() as stack:
+            if operation == "cancel":
+                # a job that outlives the test, so the cancel must reach the vendor
+                sim = registry.provider(self.provider_name).simulator(
+                    **{**self.simulator_options, "job_seconds": LONG_JOB}
+                )
+                assert sim is not None
+                simulator = stack.enter_context(sim)
+                reports = stack.enter_context(self._reports(simulator, registry))
+            self._check_rate_limited(reports, simulator, operation, tmp_path)
+
+    def _check_rate_limited(
+        self, reports: Any, simulator: Simulator, operation: str, tmp_path: Any
+    ) -> None:
         method, path = self.fault_path(simulator, operation)
         job = None
         if operation in ("poll", "cancel"):

@@ -92,6 +92,15 @@ def inject_faults(sim: Simulator, jobs: int, rng: random.Random, slow_seconds: f
             on("poll", status=200, body=unknown, label="unknown_vendor_status")
 
 
+def _expire(sim: Simulator, older_than: float) -> bool:
+    """Expire the tokens a simulator issued a while ago, so a token just refreshed gets
+    used (a simulator written before ``older_than`` existed expires them all)."""
+    try:
+        return sim.expire_tokens(older_than=older_than)
+    except TypeError:
+        return sim.expire_tokens()
+
+
 def run_faults(
     reports: Any,
     targets: Iterable[Target],
@@ -116,7 +125,7 @@ def run_faults(
         while not stop.wait(token_expiry_every):
             for sim in sims.values():
                 seen_secrets.update(sim.secrets())
-                if sim.expire_tokens():
+                if _expire(sim, older_than=token_expiry_every):
                     report.faults["token_expired"] += 1
 
     expiry = threading.Thread(target=expire_tokens, name="rb-token-expiry", daemon=True)

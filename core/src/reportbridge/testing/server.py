@@ -169,8 +169,9 @@ class Simulator:
             "ReportStatus the simulated vendor holds the job in"
         )
 
-    def expire_tokens(self) -> bool:
-        """Make every issued access token invalid; False when tokens cannot expire."""
+    def expire_tokens(self, older_than: float = 0.0) -> bool:
+        """Make issued access tokens invalid (those issued at least ``older_than`` seconds
+        ago: a real token lives a while); False when tokens cannot expire."""
         return False
 
     def unknown_status_body(self) -> bytes | None:

@@ -140,8 +140,12 @@ class ExploreSimulator(Simulator):
     def served_sha256(self, job_id: str, format: str, part: str | None = None) -> str:
         return self.file_for(job_id).sha256
 
-    def expire_tokens(self) -> bool:
-        self.tokens.clear()
+    def expire_tokens(self, older_than: float = 0.0) -> bool:
+        # an entry holds its expiry time: issued = expiry - lifetime
+        cutoff = time.monotonic() - older_than + self.token_lifetime
+        for token, (expires, _) in list(self.tokens.items()):
+            if expires <= cutoff:
+                self.tokens.pop(token, None)
         return True
 
     def unknown_status_body(self) -> bytes | None:

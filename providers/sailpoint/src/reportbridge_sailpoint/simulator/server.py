@@ -11,7 +11,8 @@ import hashlib
 import json
 import random
 import threading
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from reportbridge import ReportStatus
@@ -71,6 +72,7 @@ class SailPointSimulator(Simulator):
     - ``dedupe``: how run finds "the same task" to return instead of a new one
       (``type+arguments``, ``type`` or ``off``);
     - ``visible_after``: seconds during which the result endpoint answers ``{}``;
+    - ``clock``: where tasks read the time (seconds), so a test can step it;
     - ``running_poll``: the result while running: ``partial`` (no status),
       ``empty`` (``{}``) or ``not_found`` (404);
     - ``temp_error_result``: how results show a TEMP_ERROR task (``FAILURE`` or
@@ -121,6 +123,7 @@ class SailPointSimulator(Simulator):
         deprecated_versions: tuple[str, ...] = (),
         tenant: str = "58eb06a4-dcd7-4e96-8fac-cca2afc03e61",
         delivery: str = "full",
+        clock: Callable[[], float] = time.monotonic,
         **kw: Any,
     ) -> None:
         super().__init__(**kw)
@@ -158,6 +161,7 @@ class SailPointSimulator(Simulator):
             Timing(job_seconds, job_seconds / 10 if visible_after is None else visible_after),
             dedupe=dedupe,
             forced_id=forced_job_id,
+            clock=clock,
         )
         self.tokens = TokenBook(tenant)
         self._revoked: set[str] = set()
@@ -347,8 +351,8 @@ class SailPointSimulator(Simulator):
             return sum(member.rows for _, member in self._members(task, full=True))
         return self._content(task, "csv", full=True).rows
 
-    def expire_tokens(self) -> bool:
-        self._revoked.update(self.tokens.revoke_all())
+    def expire_tokens(self, older_than: float = 0.0) -> bool:
+        self._revoked.update(self.tokens.revoke_all(older_than))
         return True
 
     def unknown_status_body(self) -> bytes | None:

@@ -114,14 +114,20 @@ class TokenBook:
         self.tenant = tenant
         self._clock = clock
         self._tokens: dict[str, tuple[str, float]] = {}
+        self._lifetimes: dict[str, float] = {}
         self._lock = threading.Lock()
         self.issued = 0
 
-    def revoke_all(self) -> list[str]:
-        """Forget every token (as if all expired); returns them."""
+    def revoke_all(self, older_than: float = 0.0) -> list[str]:
+        """Forget every token issued at least ``older_than`` seconds ago (as if expired);
+        returns them."""
         with self._lock:
-            gone = list(self._tokens)
-            self._tokens.clear()
+            issued = {t: expires - self._lifetimes[t] for t, (_, expires) in self._tokens.items()}
+            cutoff = self._clock() - older_than
+            gone = [t for t, at in issued.items() if at <= cutoff]
+            for token in gone:
+                del self._tokens[token]
+                del self._lifetimes[token]
         return gone
 
     def issued_tokens(self) -> list[str]:
@@ -142,6 +148,7 @@ class TokenBook:
         with self._lock:
             self.issued += 1
             self._tokens[token] = (client_id, self._clock() + lifetime)
+            self._lifetimes[token] = lifetime
         return {
             "access_token": token,
             "token_type": "bearer",

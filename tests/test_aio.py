@@ -274,3 +274,24 @@ def test_policy_argument_overrides_the_profile(
         return await reports.wait(await reports.run("toy", "USERS"), timeout=20, policy=policy)
 
     assert run(main()).status is ReportStatus.SUCCEEDED
+
+
+def test_requests_run_in_the_callers_context(
+    toy_sim: ToySimulator, make_async: Callable[..., AsyncReports]
+) -> None:
+    """Context variables (a deadline, say) follow a request to the executor thread."""
+    import contextvars
+
+    marker: contextvars.ContextVar[str] = contextvars.ContextVar("marker", default="unset")
+    reports = make_async(toy_sim)
+    seen: list[str] = []
+
+    def record(*_a: Any) -> None:
+        seen.append(marker.get())
+
+    async def main() -> None:
+        marker.set("from-the-task")
+        await reports._call(record)
+
+    run(main())
+    assert seen == ["from-the-task"]

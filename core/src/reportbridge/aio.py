@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures as cf
+import contextvars
 import functools
 import os
 import threading
@@ -127,10 +128,12 @@ class AsyncReports:
             return self._pool
 
     async def _call(self, fn: Callable[..., T], /, *args: Any, **kw: Any) -> T:
-        """``fn(*args, **kw)`` on the executor; cancelling the caller abandons the result
-        (the request itself runs to its transport timeout)."""
+        """``fn(*args, **kw)`` on the executor, in a copy of the caller's context (context
+        variables such as a deadline follow the request to its thread); cancelling the
+        caller abandons the result (the request itself runs to its transport timeout)."""
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor(), functools.partial(fn, *args, **kw))
+        call = functools.partial(contextvars.copy_context().run, fn, *args, **kw)
+        return await loop.run_in_executor(self._executor(), call)
 
     # -- the lifecycle ---------------------------------------------------------------------
     def job(self, ref: JobLike) -> ReportJob:

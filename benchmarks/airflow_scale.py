@@ -61,7 +61,7 @@ def _triggerer(conn_env: dict[str, str], inbox: Any, outbox: Any) -> None:
     from reportbridge_airflow.triggers import ReportTrigger
 
     quiet_reportbridge_logs()
-
+    rss_imported = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     threads = [threading.active_count()]
     stop = threading.Event()
 
@@ -96,6 +96,7 @@ def _triggerer(conn_env: dict[str, str], inbox: Any, outbox: Any) -> None:
                 {
                     "cpu_s": cpu_seconds() - cpu0,
                     "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                    "rss_before_mib": rss_imported,
                     "peak_threads": threads[0],
                 },
             )
@@ -184,6 +185,7 @@ def run_triggers(
         "failures": failures[:3],
         "cpu_ms_per_job": 1000 * stats["cpu_s"] / len(requests),
         "peak_rss_mib": stats["peak_rss_mib"],
+        "rss_before_mib": stats["rss_before_mib"],
         "peak_threads": stats["peak_threads"],
     }
 
@@ -284,7 +286,7 @@ def main() -> int:
                 round(ideal, 1),
                 f"{result['wall_s'] / ideal:.2f}x",
                 round(result["cpu_ms_per_job"], 1),
-                round(result["peak_rss_mib"], 1),
+                f"{result['peak_rss_mib']:.1f} ({result['rss_before_mib']:.1f})",
                 result["peak_threads"],
                 result["requests"],
                 result["status_429"],
@@ -301,7 +303,7 @@ def main() -> int:
                 "ideal s",
                 "wall/ideal",
                 "CPU ms/job",
-                "peak RSS MiB",
+                "peak RSS MiB (before the jobs)",
                 "peak threads",
                 "requests",
                 "429s",

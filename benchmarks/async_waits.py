@@ -18,46 +18,20 @@ import asyncio
 import functools
 import resource
 import sys
-import threading
 import time
 from typing import Any
 
 from _common import emit, md_table, simulator_child
+from orchestration import Sampler, cpu_seconds
 from simjobs import FACTORIES
 
 from reportbridge.aio import AsyncReports
 from reportbridge.plugins import PluginRegistry
 
 
-class Sampler:
-    """Peak threads and current RSS of this process, sampled every 10 ms."""
-
-    def __init__(self) -> None:
-        self.peak_threads = threading.active_count()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True, name="sampler")
-
-    def _run(self) -> None:
-        while not self._stop.wait(0.01):
-            self.peak_threads = max(self.peak_threads, threading.active_count())
-
-    def __enter__(self) -> Sampler:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
-
-
 def rss_mib() -> float:
     with open("/proc/self/statm") as f:
         return int(f.read().split()[1]) * resource.getpagesize() / 2**20
-
-
-def cpu_seconds() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
 
 
 async def drive(reports: AsyncReports, args: argparse.Namespace) -> dict[str, Any]:

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import BaseOperator, ResumableJobMixin
 
+from reportbridge.cli.output import job_dict
 from reportbridge.errors import ReportBridgeError
 from reportbridge.lifecycle import MAX_POLL_ERRORS
 from reportbridge.status import ReportStatus
@@ -184,16 +185,7 @@ class RunReportOperator(ResumableJobMixin, BaseOperator):
             if self.destination is not None:
                 files = fetch_into(reports, job, self.destination, self.formats or (None,))
         self.log.info("report job %s: %d file(s) fetched", job.job_id, len(files))
-        return {
-            "ref": ref,
-            "provider": job.provider,
-            "profile": job.profile,
-            "job_id": job.job_id,
-            "report_type": job.report_type,
-            "status": job.status.value,
-            "provider_status": job.provider_status,
-            "files": files,
-        }
+        return {**job_dict(job), "files": files}  # the command line's JSON form of a job
 
     def on_kill(self) -> None:
         """The task is being killed while it waits on the worker: stop the vendor job."""

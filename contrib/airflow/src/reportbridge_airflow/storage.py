@@ -19,6 +19,7 @@ from typing import Any
 
 from airflow.sdk import ObjectStoragePath
 
+from reportbridge.cli.output import file_dict
 from reportbridge.facade import Reports
 from reportbridge.model import FetchedFile, ReportJob
 from reportbridge_airflow.events import ReportJobError
@@ -77,15 +78,11 @@ def upload_verified(fetched: FetchedFile, target: ObjectStoragePath) -> str:
 
 
 def record(fetched: FetchedFile, *, path: str | None = None) -> dict[str, Any]:
-    """A fetched file as XCom carries it."""
-    return {
-        "path": path or str(fetched.path),
-        "size": fetched.size,
-        "sha256": fetched.sha256,
-        "format": fetched.format,
-        "content_type": fetched.content_type,
-        "vendor_filename": fetched.vendor_filename,
-    }
+    """A fetched file as XCom carries it: the command line's JSON form of a file."""
+    out = file_dict(fetched)
+    if path is not None:
+        out["path"] = path
+    return out
 
 
 __all__ = ["fetch_into", "is_object_storage", "record", "upload_verified"]

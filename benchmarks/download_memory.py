@@ -58,7 +58,7 @@ def main() -> int:
             job = reports.wait(reports.run("toy", "USERS"), timeout=60)
             with tempfile.TemporaryDirectory() as tmp:
                 started = time.perf_counter()
-                fetched = reports.fetch(job, Path(tmp))
+                (fetched,) = reports.fetch(job, Path(tmp))
                 elapsed = time.perf_counter() - started
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     finally:

@@ -66,7 +66,7 @@ def reportbridge_download(settings: dict[str, Any], folder: Path) -> tuple[float
         job = reports.wait(job, policy=PollPolicy(initial=0.05, backoff=1, cap=0.05))
         rss_ready = peak_rss_mib()
         started = time.perf_counter()
-        fetched = reports.fetch(job, folder, format="csv")
+        (fetched,) = reports.fetch(job, folder, format="csv")
         return time.perf_counter() - started, fetched.size, rss_ready
 
 

@@ -38,3 +38,32 @@ def toy_reports(
         registry=toy_registry,
         polling={"initial": 0.05, "backoff": 1.3, "cap": 0.2, "jitter": 0.0},
     )
+
+
+@pytest.fixture
+def parts_registry() -> PluginRegistry:
+    """The test vendors with results in parts: chunked exports and paged query results."""
+    from tests.toy_chunked import ChunkyPlugin
+    from tests.toy_paged import PageyPlugin
+
+    registry = PluginRegistry()
+    registry.register(ChunkyPlugin(), name="chunky-tests")
+    registry.register(PageyPlugin(), name="pagey-tests")
+    return registry
+
+
+@pytest.fixture
+def parts_vendor(
+    start_simulator: Callable[[Simulator], Simulator],
+    make_reports: Callable[..., Any],
+    parts_registry: PluginRegistry,
+) -> Callable[..., tuple[Any, Any]]:
+    """``make(SimulatorClass, **options)``: that test vendor's simulator, started, and a
+    ``Reports`` with one profile on it, named after the vendor, polling fast."""
+
+    def make(kind: type[Simulator], **options: Any) -> tuple[Any, Any]:
+        sim = start_simulator(kind(**options))
+        polling = {"initial": 0.05, "backoff": 1.2, "cap": 0.1, "jitter": 0.0}
+        return sim, make_reports({sim.name: sim}, registry=parts_registry, polling=polling)
+
+    return make

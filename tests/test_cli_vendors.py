@@ -180,7 +180,7 @@ def test_demo_runs_every_vendor(env: dict[str, str], tmp_path: Path) -> None:
     for job in jobs:
         assert job["status"] == "succeeded" and job["files"], job
         by_provider.setdefault(job["provider"], set()).add(job["report_type"])
-    assert set(by_provider) >= {"sailpoint", "spaceone", "explore"}
+    assert set(by_provider) >= {"sailpoint", "spaceone", "explore", "tenable"}
     assert all(len(types) >= 2 for types in by_provider.values())
     verify = next(j for j in lines if "files_checked" in j)
     assert verify["ok"] is True

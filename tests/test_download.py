@@ -31,7 +31,7 @@ def test_cut_mid_body_leaves_no_file(
     assert "nothing was kept" in str(info.value)
     assert list(tmp_path.iterdir()) == []
     # and a second try succeeds and is complete
-    fetched = toy_reports.fetch(job, tmp_path)
+    (fetched,) = toy_reports.fetch(job, tmp_path)
     assert fetched.size == toy_sim.file_size
     assert fetched.sha256 == toy_sim.file_for(job.job_id).sha256
     assert [p.name for p in tmp_path.iterdir()] == [fetched.path.name]
@@ -49,7 +49,7 @@ def test_cut_download_resumes_with_range(
         Fault(path=path, drop_after=1024 * 1024 + 17),
         Fault(path=path, drop_after=2 * 1024 * 1024 + 5),  # then the first resume is cut too
     )
-    fetched = toy_reports.fetch(job, tmp_path)
+    (fetched,) = toy_reports.fetch(job, tmp_path)
     assert fetched.size == toy_sim.file_size
     assert fetched.sha256 == toy_sim.file_for(job.job_id).sha256
     gets = [r for r in toy_sim.requests if r.path.endswith(("/file", ".csv"))]
@@ -77,7 +77,7 @@ def test_existing_file_is_replaced_only_when_complete(
     toy_reports: Reports, toy_sim: ToySimulator, tmp_path: Any
 ) -> None:
     job = finished(toy_reports)
-    good = toy_reports.fetch(job, tmp_path)
+    (good,) = toy_reports.fetch(job, tmp_path)
     toy_sim.ranges = False
     before = good.path.read_bytes()
     toy_sim.faults.add(Fault(path="/file$", drop_after=10))
@@ -95,7 +95,7 @@ def test_broken_download_is_started_again(
     toy_sim.faults.add(
         Fault(path="/file$", drop_after=100, times=1), Fault(path="/file$", status=503)
     )
-    fetched = toy_reports.fetch(job, tmp_path)
+    (fetched,) = toy_reports.fetch(job, tmp_path)
     assert fetched.sha256 == toy_sim.file_for(job.job_id).sha256
     assert toy_sim.count("GET", "/file$") == 3  # cut; 503 (retried by the transport); ok
     assert [p.name for p in tmp_path.iterdir()] == [fetched.path.name]

@@ -38,7 +38,7 @@ def test_run_poll_wait_fetch(
     done = toy_reports.wait(job, timeout=10)
     assert done.status is ReportStatus.SUCCEEDED
     assert done.provider_status == "done"
-    fetched = toy_reports.fetch(done, tmp_path, format="csv")
+    (fetched,) = toy_reports.fetch(done, tmp_path, format="csv")
     expected = toy_sim.file_for(job.job_id)
     assert fetched.size == expected.size
     assert (
@@ -69,7 +69,7 @@ def test_reference_from_another_facade(
     done = other.wait(job.ref, timeout=10, policy=FAST)
     assert done.job_id == job.job_id
     assert done.status is ReportStatus.SUCCEEDED
-    fetched = other.fetch(job.ref, tmp_path)
+    (fetched,) = other.fetch(job.ref, tmp_path)
     assert fetched.size == toy_sim.file_size
 
 

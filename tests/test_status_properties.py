@@ -23,11 +23,15 @@ MAP = StatusMap("toy", TABLE)
 def test_predicates() -> None:
     assert {s for s in ReportStatus if s.is_terminal} == {
         ReportStatus.SUCCEEDED,
+        ReportStatus.PARTIAL,
         ReportStatus.FAILED,
         ReportStatus.CANCELLED,
         ReportStatus.EXPIRED,
     }
-    assert {s for s in ReportStatus if s.is_fetchable} == {ReportStatus.SUCCEEDED}
+    assert {s for s in ReportStatus if s.is_fetchable} == {
+        ReportStatus.SUCCEEDED,
+        ReportStatus.PARTIAL,
+    }
 
 
 @given(st.text())
@@ -64,7 +68,8 @@ def test_terminal_states_absorb(terminal: ReportStatus, observed: ReportStatus) 
     if not terminal.is_terminal:
         return
     result = advance(terminal, observed)
-    if terminal is ReportStatus.SUCCEEDED and observed is ReportStatus.EXPIRED:
+    fetchable = (ReportStatus.SUCCEEDED, ReportStatus.PARTIAL)
+    if terminal in fetchable and observed is ReportStatus.EXPIRED:
         assert result is ReportStatus.EXPIRED
     else:
         assert result is terminal
@@ -74,6 +79,7 @@ RANK = {
     ReportStatus.PENDING: 0,
     ReportStatus.RUNNING: 1,
     ReportStatus.SUCCEEDED: 2,
+    ReportStatus.PARTIAL: 2,
     ReportStatus.FAILED: 2,
     ReportStatus.CANCELLED: 2,
     ReportStatus.EXPIRED: 3,
@@ -101,9 +107,19 @@ def test_observed_sequences_never_move_backwards(observed: list[ReportStatus]) -
         assert RANK[after] >= RANK[before]
     terminal = [s for s in history if s.is_terminal]
     if terminal:
-        # once terminal, only SUCCEEDED -> EXPIRED can follow
+        # once terminal, only SUCCEEDED/PARTIAL -> EXPIRED can follow
         first = terminal[0]
         assert set(history[history.index(first) :]) <= {first, ReportStatus.EXPIRED}
+
+
+@given(st.sampled_from([ReportStatus.PENDING, ReportStatus.RUNNING]))
+def test_any_unfinished_state_can_end_partial(current: ReportStatus) -> None:
+    assert advance(current, ReportStatus.PARTIAL) is ReportStatus.PARTIAL
+    assert advance(ReportStatus.PARTIAL, ReportStatus.EXPIRED) is ReportStatus.EXPIRED
+    for other in set(ReportStatus) - {ReportStatus.PARTIAL, ReportStatus.EXPIRED}:
+        assert advance(ReportStatus.PARTIAL, other) is ReportStatus.PARTIAL
+        if other.is_terminal:
+            assert advance(other, ReportStatus.PARTIAL) is other
 
 
 @given(statuses, statuses)

@@ -76,7 +76,7 @@ def test_custom_ca_bundle(
     )
     job = reports.wait(reports.run("tls", "USERS"), timeout=10)
     assert job.status is ReportStatus.SUCCEEDED
-    assert reports.fetch(job, tmp_path).size == tls_sim.file_size
+    assert reports.fetch(job, tmp_path)[0].size == tls_sim.file_size
 
 
 def test_hostname_mismatch_refused(ca: trustme.CA, ca_file: Path) -> None:

@@ -213,7 +213,7 @@ def test_redirect_to_other_origin_drops_authorization(
     toy_sim.redirect_files = True
     reports = make_reports({"toy": toy_sim}, registry=toy_registry)
     done = reports.wait(reports.run("toy", "USERS"), timeout=10)
-    fetched = reports.fetch(done, tmp_path)
+    (fetched,) = reports.fetch(done, tmp_path)
     assert fetched.size == toy_sim.file_size
     storage = [r for r in toy_sim.requests if r.origin == "storage"]
     api = [r for r in toy_sim.requests if r.origin == "api" and r.path.endswith("/file")]

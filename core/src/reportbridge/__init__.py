@@ -4,7 +4,7 @@
 >>> reports = Reports.from_config("reportbridge.toml")          # doctest: +SKIP
 >>> job = reports.run("sailpoint-prod", "IDENTITIES")           # doctest: +SKIP
 >>> job = reports.wait(job, timeout=600)                        # doctest: +SKIP
->>> reports.fetch(job, "out/", format="csv")                    # doctest: +SKIP
+>>> files = reports.fetch(job, "out/", format="csv")            # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ from reportbridge.model import (
     ParamSpec,
     ReportJob,
     ReportTypeSpec,
+    ResultPart,
 )
 from reportbridge.status import ReportStatus, StatusMap
 
@@ -94,6 +95,7 @@ __all__ = [
     "ReportStatus",
     "ReportTypeSpec",
     "Reports",
+    "ResultPart",
     "ServiceError",
     "StatusMap",
     "SubmissionUncertainError",

@@ -11,22 +11,18 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from reportbridge.config import Profile, load_config, parse_profile
-from reportbridge.download import safe_filename, write_stream
 from reportbridge.errors import (
     TRANSIENT_ERRORS,
     ConfigurationError,
     JobTimeoutError,
-    NotFoundError,
-    ServiceError,
-    SubmissionUncertainError,
-    TransportError,
     UnknownStatusError,
     UnsupportedOperationError,
     ValidationError,
     accepted,
 )
+from reportbridge.fetching import FileNaming, PartDownloads, resolve_format, select_parts
 from reportbridge.logging import get_logger
-from reportbridge.model import FetchedFile, ReportJob, utcnow
+from reportbridge.model import FetchedFile, ReportJob, ResultPart, utcnow
 from reportbridge.plugins import PluginRegistry, default_registry
 from reportbridge.polling import PollPolicy
 from reportbridge.provider import ProfileContext, Provider, ProviderSession
@@ -287,69 +283,118 @@ class Reports:
             self.registry.hook.job_status_changed(job=updated, previous=current.status)
         return updated
 
+    def parts(self, job: JobLike, *, format: str | None = None) -> list[ResultPart]:
+        """The parts of the job's result in ``format`` (default: the first offered) as
+        known from the last poll, whatever their state; no request is sent."""
+        current = self.job(job)
+        fmt = resolve_format(self.provider_for(current.profile), current, format)
+        return list(self.session(current.profile).parts(current, fmt))
+
     def fetch(
         self,
         job: JobLike,
         dest_dir: str | os.PathLike[str],
         *,
         format: str | None = None,
-        filename: str | Callable[[str], str] | None = None,
+        parts: Iterable[str | ResultPart] | None = None,
+        skip: Iterable[str] = (),
+        filename: FileNaming = None,
         on_progress: Callable[[int, int | None], None] | None = None,
+        on_file: Callable[[FetchedFile], None] | None = None,
         download_attempts: int = 3,
-    ) -> FetchedFile:
-        """Download the job's file into ``dest_dir`` (streamed, hashed, atomic).
+    ) -> list[FetchedFile]:
+        """Download the job's result into ``dest_dir``: one file per part, in part order.
 
-        The file is named ``filename``, else as the vendor names it (made safe). A
-        callable ``filename`` is given the vendor's safe name and returns the one to use.
-        A download that breaks off is resumed with Range where the vendor allows, else
-        started again, up to ``download_attempts`` times; nothing partial is ever kept.
+        Every available part of ``format`` (default: the first offered), or only
+        ``parts`` (ids, or :class:`ResultPart` objects fetched as given: how pages are
+        resumed), less the ids in ``skip``; a page is followed by the page it announces.
+        Failed parts of a partial result stay named in ``job.parts``, unfetched.
+
+        Each file is streamed, hashed and renamed into place atomically, then handed to
+        ``on_file``. Naming: :func:`reportbridge.fetching.part_filename` (``filename``
+        replaces the name, or is called with the safe proposal). A part that breaks off
+        is resumed with Range where the vendor allows, else fetched again, up to
+        ``download_attempts`` times, alone; nothing partial is ever kept.
         """
+        return self._fetch_parts(
+            self._fetchable(job, early=False),
+            dest_dir,
+            format=format,
+            parts=parts,
+            skip=skip,
+            filename=filename,
+            on_progress=on_progress,
+            on_file=on_file,
+            download_attempts=download_attempts,
+        )
+
+    def fetch_available(
+        self,
+        job: JobLike,
+        dest_dir: str | os.PathLike[str],
+        *,
+        format: str | None = None,
+        skip: Iterable[str] = (),
+        **kw: Any,
+    ) -> list[FetchedFile]:
+        """As :meth:`fetch`, for the parts already available while the job still runs.
+
+        A chunked export streams to disk as it is produced: call this after each poll
+        with the ids already fetched in ``skip``. A job that is not finished is not an
+        error (a single-file result has nothing available until it ends); a job that
+        failed, was cancelled or expired is.
+        """
+        current = self._fetchable(job, early=True)
+        return self._fetch_parts(current, dest_dir, format=format, skip=skip, **kw)
+
+    def _fetchable(self, job: JobLike, *, early: bool) -> ReportJob:
         current = self.job(job)
         if current.status is ReportStatus.PENDING and current.provider_status is None:
             current = self.poll(current)  # a job from a bare reference: learn its state
-        provider = self.provider_for(current.profile)
-        if not current.is_fetchable:
-            raise ValidationError(
-                f"job {current.job_id} is {current.status.value} "
-                f"(vendor: {current.provider_status}); only succeeded jobs have a file",
-                provider=provider.name,
-                field="job",
-            )
-        fmt = self._format(provider, current, format)
-        fallback = safe_filename(f"{current.report_type}-{current.job_id}.{fmt}", "report")
-        for attempt in range(1, download_attempts + 1):
-            try:
-                with self.session(current.profile).open_file(current, fmt) as stream:
-                    if callable(filename):
-                        name = filename(safe_filename(stream.filename, fallback))
-                        name = safe_filename(name, fallback)
-                    else:
-                        name = safe_filename(filename or stream.filename, fallback)
-                    fetched = write_stream(
-                        stream, dest_dir, name, job_ref=current.ref, on_progress=on_progress
-                    )
-                break
-            except NotFoundError as exc:
-                raise NotFoundError(
-                    f"{exc.message}; the vendor no longer has the file of job "
-                    f"{current.job_id} (it may have expired)",
-                    provider=provider.name,
-                    status_code=exc.status_code,
-                ) from None
-            except (TransportError, ServiceError) as exc:
-                # Nothing was kept; a fresh request (and a fresh signed URL) may succeed.
-                if attempt == download_attempts or isinstance(exc, SubmissionUncertainError):
-                    raise
-                log.warning(
-                    "download failed; trying again",
-                    job_id=current.job_id,
-                    error=f"{type(exc).__name__}: {exc}",
-                    attempt=attempt,
-                )
-                self._sleep(min(2.0**attempt, 10.0))
-        log.info("fetched", profile=current.profile, job_id=current.job_id, size=fetched.size)
-        self.registry.hook.file_fetched(job=current, file=fetched)
-        return fetched
+        if current.is_fetchable or (early and not current.is_terminal):
+            return current
+        raise ValidationError(
+            f"job {current.job_id} is {current.status.value} "
+            f"(vendor: {current.provider_status}); only succeeded or partial jobs have files",
+            provider=current.provider,
+            field="job",
+        )
+
+    def _fetch_parts(
+        self,
+        job: ReportJob,
+        dest_dir: str | os.PathLike[str],
+        *,
+        format: str | None = None,
+        parts: Iterable[str | ResultPart] | None = None,
+        skip: Iterable[str] = (),
+        filename: FileNaming = None,
+        on_progress: Callable[[int, int | None], None] | None = None,
+        on_file: Callable[[FetchedFile], None] | None = None,
+        download_attempts: int = 3,
+    ) -> list[FetchedFile]:
+        provider = self.provider_for(job.profile)
+        session = self.session(job.profile)
+        chosen = select_parts(provider, session, job, format, parts)
+
+        def landed(file: FetchedFile) -> None:
+            log.info("fetched", job_id=job.job_id, part=file.part, size=file.size)
+            self.registry.hook.file_fetched(job=job, file=file)
+            if on_file is not None:
+                on_file(file)
+
+        downloads = PartDownloads(
+            session,
+            job,
+            provider.name,
+            dest_dir,
+            naming=filename,
+            on_progress=on_progress,
+            on_file=landed,
+            attempts=download_attempts,
+            sleep=self._sleep,
+        )
+        return downloads.run(chosen, skip)
 
     def list(
         self, profile: str, *, limit: int | None = None, **filters: Any
@@ -368,28 +413,6 @@ class Reports:
         return run_many(self, requests, **kw)
 
     # -- helpers -----------------------------------------------------------------------
-    def _format(self, provider: Provider, job: ReportJob, requested: str | None) -> str:
-        caps = provider.capabilities()
-        spec = caps.report_type(job.report_type)
-        allowed = [
-            f.lower() for f in (job.formats or (spec.formats if spec else ()) or caps.formats)
-        ]
-        if requested is None:
-            if not allowed:
-                raise ValidationError(
-                    f"{provider.name} job {job.job_id}: name a format", field="format"
-                )
-            return allowed[0]
-        fmt = requested.lower()
-        if allowed and fmt not in allowed:
-            raise ValidationError(
-                f"format {requested!r} is not available for {provider.name} job {job.job_id}; "
-                f"accepted: {accepted(allowed)}",
-                provider=provider.name,
-                field="format",
-            )
-        return fmt
-
     def max_active_jobs(self, profile: str) -> int | None:
         prof = self.profile(profile)
         if prof.max_active_jobs is not None:

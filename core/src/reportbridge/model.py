@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+import re
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 import attrs
 
+from reportbridge.errors import ValidationError
 from reportbridge.refs import JobRef, encode_ref
 from reportbridge.status import ReportStatus, advance
 
@@ -46,6 +48,74 @@ class ErrorDetail:
     retryable: bool = False
 
 
+#: what a result part can be: ready to download, not produced yet, or lost at the vendor
+PART_STATES = ("available", "pending", "failed")
+_PART_ID = re.compile(r"[A-Za-z0-9._-]{1,128}")
+_PART_RANK = {"pending": 0, "available": 1, "failed": 1}
+
+
+def _lower(value: str) -> str:
+    return value.lower()
+
+
+def _parts_tuple(value: Iterable[ResultPart]) -> tuple[ResultPart, ...]:
+    return tuple(value)
+
+
+def _check_part_id(_part: object, _attr: object, value: str) -> None:
+    # Part ids name files and journal rows: a safe token, never a path.
+    if not isinstance(value, str) or not _PART_ID.fullmatch(value) or set(value) == {"."}:
+        raise ValidationError(
+            f"result part id {value!r} is not a safe token; accepted: 1-128 characters of "
+            "A-Z a-z 0-9 . _ - (not only dots)",
+            field="part",
+        )
+
+
+def _check_part_state(_part: object, _attr: object, value: str) -> None:
+    if value not in PART_STATES:
+        raise ValidationError(
+            f"result part state {value!r} is unknown; accepted: {', '.join(PART_STATES)}",
+            field="part",
+        )
+
+
+@attrs.frozen
+class ResultPart:
+    """One file of a job's result: the job's only file, a chunk of an export or a page.
+
+    ``id`` is unique within (job, format); the single file of a single-file vendor has
+    the format name as its id. ``cursor`` is what addresses a page of a paged result
+    (a locator); it is journalled, so it must never be a secret. ``error`` says why a
+    failed part failed, as the vendor said it.
+    """
+
+    id: str = attrs.field(validator=_check_part_id)
+    format: str = attrs.field(converter=_lower)
+    name: str | None = None
+    size: int | None = None
+    rows: int | None = None
+    state: str = attrs.field(default="available", validator=_check_part_state)
+    cursor: str | None = None
+    error: str | None = None
+
+    @property
+    def key(self) -> tuple[str, str]:
+        """(format, id): what identifies the part within its job."""
+        return (self.format, self.id)
+
+
+def merge_parts(known: Iterable[ResultPart], seen: Iterable[ResultPart]) -> tuple[ResultPart, ...]:
+    """Parts of two observations: a fresher one updates, a stale one never drops a part
+    nor moves one back to pending; new parts follow in the order the vendor gave them."""
+    merged = {p.key: p for p in known}
+    for part in seen:
+        old = merged.get(part.key)
+        if old is None or _PART_RANK[part.state] >= _PART_RANK[old.state]:
+            merged[part.key] = part
+    return tuple(merged.values())
+
+
 @attrs.frozen
 class ReportJob:
     """One report job at one moment. Immutable: operations return new records.
@@ -73,6 +143,10 @@ class ReportJob:
     warnings: tuple[str, ...] = ()
     poll_after: float | None = None
     extra: dict[str, str] = attrs.field(factory=dict, converter=_frozen_dict)
+    #: the result's parts known at this observation (empty for single-file providers)
+    parts: tuple[ResultPart, ...] = attrs.field(default=(), converter=_parts_tuple)
+    #: total rows the vendor declares for the whole result, when it does
+    rows: int | None = None
 
     @property
     def is_terminal(self) -> bool:
@@ -118,6 +192,8 @@ class ReportJob:
             finished_at=seen.finished_at or self.finished_at,
             formats=seen.formats or self.formats,
             extra={**self.extra, **seen.extra},
+            parts=merge_parts(self.parts, seen.parts),
+            rows=seen.rows if seen.rows is not None else self.rows,
             updated_at=seen.updated_at or utcnow(),
         )
 
@@ -133,6 +209,12 @@ class FetchedFile:
     format: str
     job_ref: str = ""
     vendor_filename: str | None = None
+    #: the id of the result part this file holds
+    part: str | None = None
+    #: rows the vendor declared for that part, when it did
+    rows: int | None = None
+    #: paged results: the page after this one, as the vendor announced it
+    next_part: ResultPart | None = None
 
 
 @attrs.frozen
@@ -164,15 +246,30 @@ class ReportTypeSpec:
         return next((p for p in self.params if p.name == name), None)
 
 
+#: how a provider's results come: one file per format, chunks listed by polls, or pages
+#: each announcing the next
+PART_SHAPES = ("single", "chunked", "paged")
+
+
+def _check_part_shape(_caps: object, _attr: object, value: str) -> None:
+    if value not in PART_SHAPES:
+        raise ValueError(f"Capabilities.parts must be one of {', '.join(PART_SHAPES)}: {value!r}")
+
+
 @attrs.frozen
 class Capabilities:
-    """What a provider can do. ``open_report_types`` means unlisted types are allowed too."""
+    """What a provider can do. ``open_report_types`` means unlisted types are allowed too.
+
+    ``parts`` describes how results come (``single``, ``chunked``, ``paged``); it is for
+    documentation and ``reportbridge providers``, the core does not branch on it.
+    """
 
     report_types: tuple[ReportTypeSpec, ...] = ()
     formats: tuple[str, ...] = ()
     cancel: bool = False
     list: bool = False
     open_report_types: bool = False
+    parts: str = attrs.field(default="single", validator=_check_part_shape, kw_only=True)
     operations: tuple[str, ...] = attrs.field()
 
     @operations.default
@@ -189,12 +286,16 @@ class Capabilities:
 
 
 __all__ = [
+    "PART_SHAPES",
+    "PART_STATES",
     "Capabilities",
     "ErrorDetail",
     "FetchedFile",
     "ParamSpec",
     "ReportJob",
     "ReportTypeSpec",
+    "ResultPart",
+    "merge_parts",
     "parse_timestamp",
     "utcnow",
 ]

@@ -20,7 +20,7 @@ from reportbridge.errors import (
     UnsupportedOperationError,
     accepted,
 )
-from reportbridge.model import Capabilities, ReportJob
+from reportbridge.model import Capabilities, ReportJob, ResultPart
 from reportbridge.params import resolve_report_type, validate_params
 from reportbridge.transport.options import TransportOptions
 from reportbridge.transport.ratelimit import RateLimit
@@ -76,6 +76,9 @@ class FileStream:
     ``Range`` header and returns the streaming response) a body cut mid-way is resumed
     when the server advertised ``Accept-Ranges: bytes`` and answers 206 from the right
     offset; otherwise the cut surfaces as a :class:`TransportError`.
+
+    A paged result sets ``next_part`` (the page after this one, e.g. from a locator
+    header) once the response headers are known; the core fetches it after this one.
     """
 
     max_resumes = 3
@@ -88,12 +91,14 @@ class FileStream:
         filename: str | None = None,
         content_type: str | None = None,
         reopen: Callable[[int], HttpResponse] | None = None,
+        next_part: ResultPart | None = None,
     ) -> None:
         self.response = response
         self.format = format
         self.filename = filename
         self.content_type = content_type or response.header("Content-Type")
         self.reopen = reopen
+        self.next_part = next_part
         self.resumes = 0
         self._total = response.content_length
         self._ranges = (response.header("Accept-Ranges") or "").lower() == "bytes"
@@ -163,9 +168,34 @@ class ProviderSession(abc.ABC):
         """Stop a job; providers that cannot, keep this default."""
         raise UnsupportedOperationError(self.provider.name, "cancel", "jobs run to completion")
 
-    @abc.abstractmethod
+    def parts(self, job: ReportJob, format: str) -> Sequence[ResultPart]:
+        """The parts of ``job``'s result in ``format`` known now, from the last poll.
+
+        The default: ``job.parts`` of that format if the provider listed any, else the
+        one file of a single-file result (id: the format name), available once the job
+        is fetchable and pending before. No request is sent.
+        """
+        fmt = format.lower()
+        listed = [p for p in job.parts if p.format == fmt]
+        if listed:
+            return listed
+        return [ResultPart(fmt, fmt, state="available" if job.is_fetchable else "pending")]
+
+    def open_part(self, job: ReportJob, part: ResultPart) -> FileStream:
+        """Open one part of ``job``'s result for streaming (resumable: set ``reopen``).
+
+        The default opens the single file of the part's format (:meth:`open_file`);
+        providers whose results come in chunks or pages implement this instead.
+        """
+        return self.open_file(job, part.format)
+
     def open_file(self, job: ReportJob, format: str) -> FileStream:
-        """Open the file of a finished job for streaming."""
+        """Open the file of a finished job for streaming (single-file providers)."""
+        raise UnsupportedOperationError(
+            self.provider.name,
+            "opening a file",
+            "the provider implements neither open_file nor open_part",
+        )
 
     def refresh_many(self, jobs: Sequence[ReportJob]) -> Mapping[str, ReportJob] | None:
         """Where the vendor answers for many jobs in one request (a listing or search),

@@ -14,19 +14,21 @@ class ReportStatus(enum.Enum):
     PENDING = "pending"
     RUNNING = "running"
     SUCCEEDED = "succeeded"
+    #: ended with some result parts good and some failed: fetchable, reported as such
+    PARTIAL = "partial"
     FAILED = "failed"
     CANCELLED = "cancelled"
     EXPIRED = "expired"
 
     @property
     def is_terminal(self) -> bool:
-        """No further change is expected, except SUCCEEDED -> EXPIRED."""
+        """No further change is expected, except SUCCEEDED or PARTIAL -> EXPIRED."""
         return self not in (ReportStatus.PENDING, ReportStatus.RUNNING)
 
     @property
     def is_fetchable(self) -> bool:
-        """A file can be downloaded."""
-        return self is ReportStatus.SUCCEEDED
+        """Files can be downloaded (every part, or the good parts of a partial result)."""
+        return self in (ReportStatus.SUCCEEDED, ReportStatus.PARTIAL)
 
 
 _RANK = {ReportStatus.PENDING: 0, ReportStatus.RUNNING: 1}
@@ -36,7 +38,7 @@ def can_transition(current: ReportStatus, new: ReportStatus) -> bool:
     """Whether the lifecycle allows ``current`` -> ``new`` (staying put is allowed)."""
     if current is new:
         return True
-    if current is ReportStatus.SUCCEEDED:
+    if current.is_fetchable:  # the vendor may delete the files later, nothing else
         return new is ReportStatus.EXPIRED
     if current.is_terminal:
         return False
@@ -50,7 +52,7 @@ def advance(current: ReportStatus, observed: ReportStatus) -> ReportStatus:
 
     An observation that would move the job backwards (an eventually consistent
     read showing an older state, or a terminal state followed by anything but
-    SUCCEEDED -> EXPIRED) is ignored: the job keeps ``current``.
+    SUCCEEDED/PARTIAL -> EXPIRED) is ignored: the job keeps ``current``.
     """
     return observed if can_transition(current, observed) else current
 

@@ -38,7 +38,7 @@ def test_a_listed_job_matches_a_polled_one(
     polled = reports.poll(job)
     assert listed.status is polled.status is ReportStatus.SUCCEEDED
     assert (listed.formats, listed.extra) == (polled.formats, polled.extra)
-    assert reports.fetch(listed, tmp_path).size == reports.fetch(polled, tmp_path).size
+    assert reports.fetch(listed, tmp_path)[0].size == reports.fetch(polled, tmp_path)[0].size
 
 
 def test_listing_stops_at_the_oldest_job_asked_about(

@@ -46,7 +46,7 @@ def test_a_refused_signed_url_is_replaced_by_a_fresh_one(
 ) -> None:
     job = finished(reports)
     sim.faults.add(Fault(path="^/_s3/", status=403, times=1))
-    fetched = reports.fetch(job, tmp_path)
+    (fetched,) = reports.fetch(job, tmp_path)
     assert fetched.sha256 == sim.file_for(job.job_id).sha256
     assert sim.urls_issued == 2
 
@@ -63,7 +63,7 @@ def test_expired_urls_give_up_after_three_fresh_ones(done_on: DoneOn, tmp_path: 
 def test_a_cut_download_resumes_from_a_fresh_url(done_on: DoneOn, tmp_path: Path) -> None:
     sim, reports, job = done_on(file_size=200_000)
     sim.faults.add(Fault(path="^/_s3/", drop_after=70_000, times=1))
-    fetched = reports.fetch(job, tmp_path)
+    (fetched,) = reports.fetch(job, tmp_path)
     assert fetched.sha256 == sim.file_for(job.job_id).sha256
     assert sim.urls_issued == 2
     ranged = [r for r in sim.requests if r.origin == "storage" and "Range" in r.headers]
@@ -72,7 +72,7 @@ def test_a_cut_download_resumes_from_a_fresh_url(done_on: DoneOn, tmp_path: Path
 
 def test_files_not_ready_yet_is_waited_for_and_never_saved(done_on: DoneOn, tmp_path: Path) -> None:
     sim, reports, job = done_on(files_not_ready=2)
-    fetched = reports.fetch(job, tmp_path)
+    (fetched,) = reports.fetch(job, tmp_path)
     assert sim.count("GET", "/files/") == 3
     assert fetched.path.read_bytes().startswith(b"id,")
 

@@ -36,7 +36,7 @@ def test_every_redirect_and_body_variant_reaches_the_file(
     assert job.status is ReportStatus.PENDING and job.provider_status == "created"
     done = reports.wait(job, timeout=20, policy=FAST)
     assert (done.status, done.provider_status) == (ReportStatus.SUCCEEDED, "done")
-    fetched = reports.fetch(done, tmp_path)
+    (fetched,) = reports.fetch(done, tmp_path)
     assert fetched.sha256 == sim.file_for(job.job_id).sha256
     assert sim.count("GET", "/files/") == 1 and sim.count("GET", origin="storage") == 1
 
@@ -47,7 +47,7 @@ def test_the_format_chosen_at_run_time_is_the_one_fetched(
 ) -> None:
     job = reports.wait(reports.run("tx", "contacts", **JANUARY, format=fmt), policy=FAST)
     assert job.formats == (fmt,)
-    fetched = reports.fetch(job, tmp_path, format=fmt)
+    (fetched,) = reports.fetch(job, tmp_path, format=fmt)
     body = fetched.path.read_bytes()
     if fmt == "json":
         doc = json.loads(body)
@@ -90,7 +90,7 @@ def test_a_reference_alone_is_enough_to_fetch(
 ) -> None:
     job = reports.wait(reports.run("tx", "user_status", **JANUARY, format="json_bulk"), policy=FAST)
     other = explore_reports(sim)
-    fetched = other.fetch(job.ref, tmp_path)
+    (fetched,) = other.fetch(job.ref, tmp_path)
     assert fetched.format == "json_bulk"
     assert fetched.sha256 == sim.file_for(job.job_id).sha256
 
@@ -166,7 +166,7 @@ def test_retention_turns_a_done_job_expired(
         time.sleep(0.05)
     expired = reports.poll(done)
     assert (expired.status, expired.provider_status) == (ReportStatus.EXPIRED, "deleted")
-    with pytest.raises(ValidationError, match="only succeeded jobs have a file"):
+    with pytest.raises(ValidationError, match="only succeeded or partial jobs have files"):
         reports.fetch(expired, tmp_path)
 
 
@@ -178,7 +178,7 @@ def test_extra_report_types_open_new_paths(
     sim = explore_sim(report_types=("calls", "audit_logs"))
     reports = explore_reports(sim, extra_report_types=["audit_logs"])
     job = reports.wait(reports.run("tx", "audit_logs", **JANUARY), policy=FAST)
-    assert reports.fetch(job, tmp_path).size > 0
+    assert reports.fetch(job, tmp_path)[0].size > 0
     assert sim.count("POST", "^/data/reports/audit_logs/jobs$") == 1
     # Another profile without the setting refuses it before sending anything.
     other_sim = explore_sim()
@@ -195,5 +195,5 @@ def test_a_files_location_on_another_origin_is_ignored(
     job = reports.wait(reports.run("tx", "calls", **JANUARY), policy=FAST)
     assert "files" not in job.extra  # the documented path is not repeated in the reference
     forged = attrs.evolve(job, extra={**job.extra, "files": "https://elsewhere.example/x"})
-    assert reports.fetch(forged, tmp_path).size > 0
+    assert reports.fetch(forged, tmp_path)[0].size > 0
     assert sim.count("GET", f"^/data/reports/calls/files/{job.job_id}$") == 1

@@ -47,8 +47,8 @@ def test_every_api_version_runs_waits_and_fetches_both_formats(
     done = reports.wait(job, timeout=10, policy=FAST)
     assert (done.status, done.provider_status) == (ReportStatus.SUCCEEDED, "SUCCESS")
     assert done.formats == ("csv", "pdf") and done.progress_text and done.finished_at
-    csv = reports.fetch(done, tmp_path, format="csv")
-    pdf = reports.fetch(done, tmp_path, format="pdf")
+    (csv,) = reports.fetch(done, tmp_path, format="csv")
+    (pdf,) = reports.fetch(done, tmp_path, format="pdf")
     assert (csv.path.name, csv.size, csv.content_type) == (
         "Account Export.csv",
         10_000,
@@ -73,7 +73,7 @@ def test_search_export_zip_is_kept_as_a_zip(
     )
     done = reports.wait(job, timeout=10, policy=FAST)
     assert done.formats == ("zip",)
-    fetched = reports.fetch(done, tmp_path)
+    (fetched,) = reports.fetch(done, tmp_path)
     assert fetched.path.name == "Search Export.zip" and fetched.format == "zip"
     with zipfile.ZipFile(fetched.path) as archive:
         assert archive.testzip() is None
@@ -106,7 +106,7 @@ def test_disposition_spellings(
     sim = make_sim(disposition=style)
     reports = sp_reports(sim)
     done = reports.wait(reports.run("sp", "IDENTITIES"), timeout=10, policy=FAST)
-    assert reports.fetch(done, tmp_path).path.name == "Identities.csv"
+    assert reports.fetch(done, tmp_path)[0].path.name == "Identities.csv"
 
 
 def test_warning_is_a_success_with_warnings(make_sim: MakeSim, sp_reports: MakeReports) -> None:
@@ -245,7 +245,7 @@ def test_job_reference_fetches_from_a_new_facade(
     other = sp_reports(sim)
     done = other.wait(job.ref, timeout=10, policy=FAST)
     assert done.formats == ("pdf",)
-    fetched = other.fetch(done, tmp_path)
+    (fetched,) = other.fetch(done, tmp_path)
     assert fetched.format == "pdf"
 
 
@@ -263,7 +263,7 @@ def test_large_files_stream_intact(
     sim = make_sim(file_size=8 << 20)
     reports = sp_reports(sim)
     done = reports.wait(reports.run("sp", "IDENTITIES"), timeout=10, policy=FAST)
-    fetched = reports.fetch(done, tmp_path)
+    (fetched,) = reports.fetch(done, tmp_path)
     body = SyntheticFile(8 << 20, seed=f"{done.job_id}.csv", header=b"id,name,email,correlated\n")
     assert fetched.size == 8 << 20 and fetched.sha256 == body.sha256
 

@@ -36,7 +36,7 @@ def test_listed_and_polled_reports_agree(
     polled = reports.poll(job)
     assert listed.status is polled.status is ReportStatus.SUCCEEDED
     assert (listed.formats, listed.extra) == (polled.formats, polled.extra)
-    assert reports.fetch(listed, tmp_path).sha256 == reports.fetch(polled, tmp_path).sha256
+    assert reports.fetch(listed, tmp_path)[0].sha256 == reports.fetch(polled, tmp_path)[0].sha256
 
 
 def test_run_many_waits_on_searches(

@@ -31,7 +31,7 @@ def test_fetch_streams_the_file_without_the_token(
     reports: Reports, sim: SpaceoneSimulator, tmp_path: Path
 ) -> None:
     job = finished(reports)
-    fetched = reports.fetch(job, tmp_path)
+    (fetched,) = reports.fetch(job, tmp_path)
     assert fetched.format == "pdf" and fetched.content_type == "application/pdf"
     assert fetched.path.name == f"{job.job_id}.pdf"
     assert fetched.path.read_bytes().startswith(b"%PDF-")
@@ -58,7 +58,7 @@ def test_a_403_from_storage_gets_a_fresh_url(
 ) -> None:
     job = finished(reports)
     sim.faults.add(Fault(path="^/_storage/", status=403, body=b"<Error>expired</Error>"))
-    fetched = reports.fetch(job, tmp_path)
+    (fetched,) = reports.fetch(job, tmp_path)
     assert fetched.size == sim.file_size
     assert sim.count("GET", "/download_url$") == 2
     assert sim.count("GET", "^/_storage/", origin="storage") == 2
@@ -117,7 +117,7 @@ def test_storage_errors_are_retried_with_a_fresh_url(
     job = finished(reports)
     # Three 500s exhaust the client's own retries of one URL; the façade then starts over.
     sim.faults.add(Fault(path="^/_storage/", status=500, times=3))
-    fetched = reports.fetch(job, tmp_path)
+    (fetched,) = reports.fetch(job, tmp_path)
     assert fetched.size == sim.file_size
     assert sim.count("GET", "/download_url$") == 2
 
@@ -129,7 +129,7 @@ def test_a_cut_download_resumes_with_a_fresh_url(
     reports = make_spaceone(sim)
     job = finished(reports)
     sim.faults.add(Fault(path="^/_storage/", drop_after=100_000))
-    fetched = reports.fetch(job, tmp_path)
+    (fetched,) = reports.fetch(job, tmp_path)
     assert fetched.size == 300_000
     assert fetched.sha256 == sim.file_for(sim.store.reports[job.job_id]).sha256
     assert sim.count("GET", "/download_url$") == 2
@@ -143,7 +143,7 @@ def test_csv_template_and_vendor_file_name(
     reports = make_spaceone(sim)
     job = finished(reports, CSV)
     assert job.formats == ("csv",)
-    fetched = reports.fetch(job.ref, tmp_path)
+    (fetched,) = reports.fetch(job.ref, tmp_path)
     assert fetched.format == "csv" and fetched.vendor_filename == f"{job.job_id}.csv"
     assert fetched.path.read_bytes().startswith(b"id,resource,cost,region\n")
     with pytest.raises(ValidationError) as info:
@@ -158,7 +158,7 @@ def test_format_comes_from_the_storage_when_the_path_has_no_extension(
     reports = make_spaceone(sim)
     job = finished(reports, CSV)
     assert job.formats == ()
-    fetched = reports.fetch(job, tmp_path)
+    (fetched,) = reports.fetch(job, tmp_path)
     assert fetched.format == "csv" and fetched.content_type == "text/csv"
 
 

@@ -2,18 +2,23 @@
 
 Each write commits at once (WAL mode), so a crash or kill loses at most the
 request in flight; a re-run reads the journal to poll jobs already submitted and
-to skip files already verified.
+to skip files already verified. Files are keyed by (job key, format, result part);
+a journal written before parts existed is migrated when it is opened.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import threading
 from pathlib import Path
 from typing import Any
 
-from reportbridge.model import FetchedFile, ReportJob, utcnow
+import attrs
+
+from reportbridge.errors import ValidationError
+from reportbridge.model import FetchedFile, ReportJob, ResultPart, utcnow
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -34,18 +39,45 @@ CREATE TABLE IF NOT EXISTS jobs (
     updated_at TEXT,
     error TEXT,
     warnings TEXT,
-    submit_attempts INTEGER NOT NULL DEFAULT 0
+    submit_attempts INTEGER NOT NULL DEFAULT 0,
+    parts TEXT,                     -- JSON: the result parts last seen (state, error)
+    rows INTEGER,
+    complete INTEGER NOT NULL DEFAULT 0  -- every part of the result is fetched
 );
 CREATE TABLE IF NOT EXISTS files (
     key TEXT NOT NULL,
     format TEXT NOT NULL,
+    part TEXT NOT NULL,             -- the part id (the format name for a single file)
     path TEXT NOT NULL,
     size INTEGER NOT NULL,
     sha256 TEXT NOT NULL,
     content_type TEXT,
+    rows INTEGER,
+    next_part TEXT,                 -- JSON: paged results, the page after this one
     fetched_at TEXT NOT NULL,
-    PRIMARY KEY (key, format)
+    PRIMARY KEY (key, format, part)
 );
+"""
+
+# Journals from before result parts: one file per (key, format), which is the part
+# named after its format; a job with a file then had every file it would get.
+_MIGRATE_1_TO_2 = """
+BEGIN;
+ALTER TABLE jobs ADD COLUMN parts TEXT;
+ALTER TABLE jobs ADD COLUMN rows INTEGER;
+ALTER TABLE jobs ADD COLUMN complete INTEGER NOT NULL DEFAULT 0;
+UPDATE jobs SET complete = 1
+    WHERE status = 'succeeded' AND key IN (SELECT key FROM files);
+ALTER TABLE files RENAME TO files_v1;
+CREATE TABLE files (
+    key TEXT NOT NULL, format TEXT NOT NULL, part TEXT NOT NULL, path TEXT NOT NULL,
+    size INTEGER NOT NULL, sha256 TEXT NOT NULL, content_type TEXT, rows INTEGER,
+    next_part TEXT, fetched_at TEXT NOT NULL, PRIMARY KEY (key, format, part)
+);
+INSERT INTO files(key, format, part, path, size, sha256, content_type, fetched_at)
+    SELECT key, format, format, path, size, sha256, content_type, fetched_at FROM files_v1;
+DROP TABLE files_v1;
+COMMIT;
 """
 
 
@@ -59,6 +91,9 @@ class Journal:
         self._db.row_factory = sqlite3.Row
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
+        columns = {r["name"] for r in self._db.execute("PRAGMA table_info(files)")}
+        if columns and "part" not in columns:
+            self._db.executescript(_MIGRATE_1_TO_2)
         self._db.executescript(SCHEMA)
 
     def close(self) -> None:
@@ -120,7 +155,8 @@ class Journal:
         phase = "finished" if job.is_terminal else "submitted"
         self._exec(
             "UPDATE jobs SET phase = ?, status = ?, provider_status = ?, created_at = ?, "
-            "finished_at = ?, updated_at = ?, warnings = ?, error = ? WHERE key = ?",
+            "finished_at = ?, updated_at = ?, warnings = ?, error = ?, "
+            "parts = COALESCE(?, parts), rows = COALESCE(?, rows) WHERE key = ?",
             (
                 phase,
                 job.status.value,
@@ -130,9 +166,15 @@ class Journal:
                 utcnow().isoformat(),
                 json.dumps(list(job.warnings)) if job.warnings else None,
                 job.error.message if job.error else None,
+                json.dumps([attrs.asdict(p) for p in job.parts]) if job.parts else None,
+                job.rows,
                 key,
             ),
         )
+
+    def completed(self, key: str) -> None:
+        """Every part of the job's result is fetched (the batch fetched it without error)."""
+        self._exec("UPDATE jobs SET complete = 1 WHERE key = ?", (key,))
 
     def failed(self, key: str, message: str) -> None:
         self._exec(
@@ -143,30 +185,59 @@ class Journal:
 
     # -- files -------------------------------------------------------------------------
     def fetched(self, key: str, file: FetchedFile, rel_path: str) -> None:
+        following = file.next_part
         self._exec(
             "INSERT OR REPLACE INTO files"
-            "(key, format, path, size, sha256, content_type, fetched_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "(key, format, part, path, size, sha256, content_type, rows, next_part, fetched_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 key,
                 file.format,
+                file.part or file.format,
                 rel_path,
                 file.size,
                 file.sha256,
                 file.content_type,
+                file.rows,
+                json.dumps(attrs.asdict(following)) if following is not None else None,
                 utcnow().isoformat(),
             ),
         )
 
     def files(self, key: str | None = None) -> list[dict[str, Any]]:
+        """Files per job and format in part order (numbers in part ids compare as numbers:
+        chunk 2 before chunk 10), whatever order they were fetched in."""
         if key is None:
-            return [dict(r) for r in self._exec("SELECT * FROM files ORDER BY key, format")]
-        return [
-            dict(r) for r in self._exec("SELECT * FROM files WHERE key = ? ORDER BY format", (key,))
-        ]
+            rows = self._exec("SELECT * FROM files")
+        else:
+            rows = self._exec("SELECT * FROM files WHERE key = ?", (key,))
+        return sorted((dict(r) for r in rows), key=_part_order)
 
-    def forget_file(self, key: str, fmt: str) -> None:
-        self._exec("DELETE FROM files WHERE key = ? AND format = ?", (key, fmt))
+    def forget_file(self, key: str, fmt: str, part: str) -> None:
+        """A file that is missing or damaged: it and the job's completeness are forgotten."""
+        self._exec("DELETE FROM files WHERE key = ? AND format = ? AND part = ?", (key, fmt, part))
+        self._exec("UPDATE jobs SET complete = 0 WHERE key = ?", (key,))
+
+
+def next_part_of(row: dict[str, Any]) -> ResultPart | None:
+    """The page after a journalled file, as its stream announced it.
+
+    Raises ValueError when the record is damaged: the file is then fetched again, which
+    learns its next page again (a lost resume point must never end a result early).
+    """
+    raw = row.get("next_part")
+    if not raw:
+        return None
+    try:
+        return ResultPart(**json.loads(raw))
+    except (ValueError, TypeError, ValidationError):
+        raise ValueError(f"damaged next_part record of {row.get('path')!r}") from None
+
+
+def _part_order(row: dict[str, Any]) -> tuple[Any, ...]:
+    pieces = re.split(r"(\d+)", str(row["part"]))
+    natural = tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in pieces if p)
+    return (row["key"], row["format"], natural)
 
 
 def _iso(value: Any) -> str | None:

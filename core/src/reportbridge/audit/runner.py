@@ -6,7 +6,7 @@ import hashlib
 import json
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -14,7 +14,7 @@ import attrs
 
 from reportbridge._version import __version__
 from reportbridge.audit.bundle import FILES, JOURNAL, file_is_intact, write_manifest
-from reportbridge.audit.journal import Journal
+from reportbridge.audit.journal import Journal, next_part_of
 from reportbridge.audit.plan import AuditPlan, PlannedJob
 from reportbridge.engine import JobEvent, JobRequest
 from reportbridge.errors import ConfigurationError, ValidationError, accepted
@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from reportbridge.facade import Reports
 
 BUNDLE_FORMAT = "reportbridge-audit-bundle/1"
+_FILE_FIELDS = ("format", "part", "path", "size", "sha256", "content_type", "rows", "fetched_at")
 
 
 @attrs.frozen
@@ -38,11 +39,12 @@ class AuditResult:
 
     @property
     def exit_code(self) -> int:
-        """0 every job succeeded, 1 none did, 3 partial."""
+        """0 every job succeeded whole, 1 none gave files, 3 partial (some jobs did not
+        succeed, or some ended with result parts failed)."""
         s = self.summary
         if s["succeeded"] == s["jobs"]:
             return 0
-        return 1 if s["succeeded"] == 0 else 3
+        return 1 if s["succeeded"] + s["partial"] == 0 else 3
 
 
 def run_audit(
@@ -55,8 +57,9 @@ def run_audit(
 ) -> AuditResult:
     """Run ``plan`` into the bundle folder ``out_dir``; running it again resumes.
 
-    Jobs the journal shows as submitted are polled, never submitted again; files whose
-    size and SHA-256 still match the journal are not downloaded again.
+    Jobs the journal shows as submitted are polled, never submitted again; result parts
+    whose file still matches the journal (size and SHA-256) are not downloaded again, and
+    a paged result goes on from the page after the last one written.
     """
     bundle = Path(out_dir)
     bundle.mkdir(parents=True, exist_ok=True)
@@ -94,6 +97,8 @@ def run_audit(
                 journal.observed(key, outcome.job)
             if outcome.error is not None:
                 journal.failed(key, f"{type(outcome.error).__name__}: {outcome.error}")
+            elif outcome.job is not None and outcome.job.is_fetchable:
+                journal.completed(key)
     finally:
         manifest = build_manifest(journal, plan)
         write_manifest(bundle, manifest)
@@ -151,46 +156,74 @@ def _bind_plan(journal: Journal, plan: AuditPlan, bundle: Path) -> None:
         journal.set_meta("created_at", utcnow().isoformat())
 
 
+_FETCHABLE = ("succeeded", "partial")
+
+
 def _request(journal: Journal, bundle: Path, pj: PlannedJob) -> JobRequest | None:
-    rec = journal.job(pj.key) or {}
-    verified = set()
+    verified: dict[tuple[str, str], dict[str, Any]] = {}
     for f in journal.files(pj.key):
-        if file_is_intact(bundle, f["path"], f["size"], f["sha256"]):
-            verified.add(f["format"])
+        if file_is_intact(bundle, f["path"], f["size"], f["sha256"]) and _readable(f):
+            verified[(f["format"], f["part"])] = f
         else:
-            journal.forget_file(pj.key, f["format"])
-    if pj.formats:
-        missing = tuple(f for f in pj.formats if f not in verified)
-        complete = not missing
-    else:
-        missing, complete = (), bool(verified)
+            journal.forget_file(pj.key, f["format"], f["part"])
+    rec = journal.job(pj.key) or {}  # read after forgetting: a damaged part reopens the job
+    complete = bool(rec.get("complete")) and _has_formats(pj, verified)
     ref = rec.get("ref")
-    if ref and rec.get("phase") == "finished" and (complete or rec.get("status") != "succeeded"):
+    if ref and rec.get("phase") == "finished" and (complete or rec.get("status") not in _FETCHABLE):
         return None  # nothing left to do for this job
+    # pages announced by a page written, not written themselves: resume from there
+    resume = [
+        page
+        for f in verified.values()
+        if (page := next_part_of(f)) is not None and page.key not in verified
+    ]
     return JobRequest(
         profile=pj.profile,
         report_type=pj.report_type,
         params=pj.params,
-        formats=missing,
+        formats=pj.formats,
         ref=ref,
         key=pj.key,
+        done_parts=frozenset(verified),
+        resume_parts=tuple(resume),
     )
+
+
+def _readable(row: dict[str, Any]) -> bool:
+    try:
+        next_part_of(row)
+    except ValueError:
+        return False
+    return True
+
+
+def _has_formats(pj: PlannedJob, verified: Iterable[tuple[str, str]]) -> bool:
+    """Every format the plan names has files (any file, when it names none)."""
+    have = {fmt for fmt, _part in verified}
+    return set(pj.formats) <= have if pj.formats else bool(have)
 
 
 def build_manifest(journal: Journal, plan: AuditPlan) -> dict[str, Any]:
     jobs = []
-    summary = {"jobs": len(plan.jobs), "succeeded": 0, "failed": 0, "incomplete": 0, "files": 0}
+    summary = {
+        "jobs": len(plan.jobs),
+        "succeeded": 0,
+        "partial": 0,
+        "failed": 0,
+        "incomplete": 0,
+        "files": 0,
+    }
     for pj in plan.jobs:
         rec = journal.job(pj.key) or {}
-        files = [
-            {k: f[k] for k in ("format", "path", "size", "sha256", "content_type", "fetched_at")}
-            for f in journal.files(pj.key)
-        ]
+        rows = journal.files(pj.key)
+        files = [{k: f[k] for k in _FILE_FIELDS} for f in rows]
         summary["files"] += len(files)
-        have = {f["format"] for f in files}
         status = rec.get("status")
-        if status == "succeeded" and (set(pj.formats) <= have if pj.formats else have):
-            summary["succeeded"] += 1
+        whole = bool(rec.get("complete")) and _has_formats(
+            pj, {(f["format"], f["part"]) for f in rows}
+        )
+        if status in _FETCHABLE and whole:
+            summary[str(status)] += 1
         elif status in ("failed", "cancelled", "expired") or rec.get("phase") == "error":
             summary["failed"] += 1
         else:
@@ -214,6 +247,12 @@ def build_manifest(journal: Journal, plan: AuditPlan) -> dict[str, Any]:
                 "warnings": json.loads(rec["warnings"]) if rec.get("warnings") else [],
                 "error": rec.get("error"),
                 "submit_attempts": rec.get("submit_attempts", 0),
+                "rows": rec.get("rows"),
+                "failed_parts": [
+                    {k: p[k] for k in ("id", "format", "error")}
+                    for p in json.loads(rec.get("parts") or "[]")
+                    if p["state"] == "failed"
+                ],
                 "files": files,
             }
         )

@@ -64,7 +64,9 @@ def summary(manifest: dict[str, Any], bundle: Path, *, as_json: bool) -> None:
     for col in ("job", "provider", "profile", "type", "status", "vendor status", "files"):
         table.add_column(col)
     for job in manifest["jobs"]:
-        files = ", ".join(f"{f['format']} {human_bytes(f['size'])}" for f in job["files"])
+        files = ", ".join(f"{f['format']} {human_bytes(f['size'])}" for f in job["files"][:3])
+        if len(job["files"]) > 3:
+            files += f" (+{len(job['files']) - 3} parts)"
         table.add_row(
             job["key"],
             job["provider"] or "",
@@ -78,12 +80,15 @@ def summary(manifest: dict[str, Any], bundle: Path, *, as_json: bool) -> None:
     console.print(table)
     s = manifest["summary"]
     console.print(
-        f"{s['succeeded']}/{s['jobs']} jobs succeeded, {s['failed']} failed, "
-        f"{s['incomplete']} incomplete; {s['files']} files"
+        f"{s['succeeded']}/{s['jobs']} jobs succeeded, {s['partial']} partial, "
+        f"{s['failed']} failed, {s['incomplete']} incomplete; {s['files']} files"
     )
     for job in manifest["jobs"]:
         if job["error"]:
             console.print(f"  {job['key']}: {job['error']}", markup=False)
+        for part in job["failed_parts"]:
+            why = part["error"] or "no reason given"
+            console.print(f"  {job['key']}: part {part['id']} failed: {why}", markup=False)
     console.print(f"bundle: {bundle.resolve()}", markup=False)
 
 

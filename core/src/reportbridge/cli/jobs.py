@@ -10,8 +10,9 @@ from typing import Any
 from reportbridge.cli.output import emit_json, human_bytes, job_dict, print_job
 from reportbridge.errors import ValidationError
 from reportbridge.model import FetchedFile, ReportJob
+from reportbridge.status import ReportStatus
 
-EXIT_OK, EXIT_JOB_FAILED = 0, 1
+EXIT_OK, EXIT_JOB_FAILED, EXIT_PARTIAL = 0, 1, 3
 
 
 def reports_from(args: argparse.Namespace) -> Any:
@@ -55,9 +56,12 @@ def _status_printer(args: argparse.Namespace) -> Any:
 
 
 def _progress_printer() -> Any:
-    state = {"next": 0}
+    state = {"next": 0, "last": 0}
 
     def show(done: int, total: int | None) -> None:
+        if done < state["last"]:  # the next part of the result started
+            state["next"] = 0
+        state["last"] = done
         if done >= state["next"] or (total is not None and done == total):
             state["next"] = done + 64 * 1024 * 1024
             of = f" of {human_bytes(total)}" if total else ""
@@ -67,26 +71,52 @@ def _progress_printer() -> Any:
 
 
 def _finish(reports: Any, job: ReportJob, args: argparse.Namespace) -> int:
-    """Wait and/or fetch as the flags ask, print the result, return the exit code."""
+    """Wait and/or fetch as the flags ask, print the result, return the exit code.
+
+    With --fetch, parts of the result that are ready while the job runs (chunked exports)
+    are written as they appear; the rest when it ends.
+    """
     files: list[FetchedFile] = []
-    try:
-        if getattr(args, "wait", False) or getattr(args, "fetch", None):
-            job = reports.wait(job, timeout=args.timeout, on_update=_status_printer(args))
-        if getattr(args, "fetch", None) and job.is_fetchable:
-            files.append(
-                reports.fetch(job, args.fetch, format=args.format, on_progress=_progress_printer())
+    dest = getattr(args, "fetch", None)
+    status = _status_printer(args)
+    progress = _progress_printer()
+
+    def seen(current: ReportJob) -> None:
+        status(current)
+        if dest and not current.is_terminal:
+            done = [f.part for f in files if f.part]
+            files.extend(
+                reports.fetch_available(
+                    current, dest, format=args.format, skip=done, on_progress=progress
+                )
             )
+
+    try:
+        if getattr(args, "wait", False) or dest:
+            job = reports.wait(job, timeout=args.timeout, on_update=seen)
+        if dest and job.is_fetchable:
+            done = [f.part for f in files if f.part]
+            files += reports.fetch(job, dest, format=args.format, skip=done, on_progress=progress)
     except KeyboardInterrupt:
         print(f"interrupted; resume with: reportbridge wait {job.ref}", file=sys.stderr)
         raise
     show(job, files, args)
-    failed = job.is_terminal and not job.is_fetchable
-    return EXIT_JOB_FAILED if failed else EXIT_OK
+    return exit_code(job)
+
+
+def exit_code(job: ReportJob) -> int:
+    """0 succeeded or still running, 1 failed/cancelled/expired, 3 partial (some parts failed)."""
+    if job.status is ReportStatus.PARTIAL:
+        return EXIT_PARTIAL
+    return EXIT_JOB_FAILED if job.is_terminal and not job.is_fetchable else EXIT_OK
 
 
 def show(job: ReportJob, files: list[FetchedFile], args: argparse.Namespace) -> None:
+    """The job, and every file written; with --json one line per file (the job's record
+    with that file), or one line for the job when no file was written."""
     if args.json:
-        emit_json(job_dict(job, files))
+        for record in [job_dict(job, [f]) for f in files] or [job_dict(job)]:
+            emit_json(record)
     else:
         print_job(job, files)
 
@@ -104,7 +134,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     with reports_from(args) as reports:
         job = reports.poll(args.ref)
         show(job, [], args)
-        return EXIT_JOB_FAILED if job.is_terminal and not job.is_fetchable else EXIT_OK
+        return exit_code(job)
 
 
 def cmd_wait(args: argparse.Namespace) -> int:
@@ -130,9 +160,9 @@ def cmd_fetch(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return EXIT_JOB_FAILED
-        fetched = reports.fetch(job, args.out, format=args.format, on_progress=_progress_printer())
-        show(job, [fetched], args)
-        return EXIT_OK
+        files = reports.fetch(job, args.out, format=args.format, on_progress=_progress_printer())
+        show(job, files, args)
+        return exit_code(job)
 
 
 def cmd_list(args: argparse.Namespace) -> int:
@@ -160,7 +190,9 @@ def add_parsers(sub: Any) -> None:
     p.add_argument("--params-json", metavar="JSON", help="parameters as one JSON object")
     p.add_argument("--wait", action="store_true", help="wait until the job finishes")
     p.add_argument("--timeout", type=float, metavar="S", help="give up waiting after S seconds")
-    p.add_argument("--fetch", metavar="DIR", help="wait, then download the file into DIR")
+    p.add_argument(
+        "--fetch", metavar="DIR", help="wait, then download the result (every part) into DIR"
+    )
     p.add_argument(
         "--format", metavar="FMT", help="file format to fetch (default: the first offered)"
     )
@@ -175,7 +207,7 @@ def add_parsers(sub: Any) -> None:
     p = sub.add_parser("wait", help="wait until a job finishes")
     p.add_argument("ref")
     p.add_argument("--timeout", type=float, metavar="S")
-    p.add_argument("--fetch", metavar="DIR", help="then download the file into DIR")
+    p.add_argument("--fetch", metavar="DIR", help="then download the result into DIR")
     p.add_argument("--format", metavar="FMT")
     common(p)
     p.set_defaults(func=cmd_wait)
@@ -185,7 +217,7 @@ def add_parsers(sub: Any) -> None:
     common(p)
     p.set_defaults(func=cmd_cancel)
 
-    p = sub.add_parser("fetch", help="download a finished job's file")
+    p = sub.add_parser("fetch", help="download a finished job's result (every part)")
     p.add_argument("ref")
     p.add_argument("--format", metavar="FMT")
     p.add_argument("--out", metavar="DIR", required=True)

@@ -1,7 +1,8 @@
 """Entry point of the ``reportbridge`` command.
 
 Exit codes: 0 success; 1 a job failed or was cancelled (or the vendor refused an
-operation); 2 usage or configuration error; 3 partial audit; 130 interrupted.
+operation); 2 usage or configuration error; 3 partial (a job ended with some result parts
+failed, or an audit with some jobs not whole); 130 interrupted.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="reportbridge",
         description="Run, poll, cancel and fetch report jobs on many vendors.",
         epilog="exit codes: 0 ok, 1 job failed/cancelled, 2 usage or config error, "
-        "3 partial audit, 130 interrupted",
+        "3 partial result or audit, 130 interrupted",
     )
     parser.add_argument(
         "--config",
@@ -93,7 +94,7 @@ def cmd_providers(args: argparse.Namespace) -> int:
     for row in rows:
         print(f"{row['name']:<12} {row['display_name']}  [{row['distribution'] or 'in-process'}]")
         ops, formats = ", ".join(row["operations"]), ", ".join(row["formats"])
-        print(f"{'':<12} operations: {ops}; formats: {formats}")
+        print(f"{'':<12} operations: {ops}; formats: {formats}; results: {row['parts']}")
         for rt in row["report_types"]:
             params = ", ".join(p["name"] + ("*" if p["required"] else "") for p in rt["params"])
             print(f"{'':<14}{rt['name']}({params})")

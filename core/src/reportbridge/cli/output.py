@@ -17,6 +17,8 @@ def file_dict(f: FetchedFile) -> dict[str, Any]:
         "sha256": f.sha256,
         "format": f.format,
         "content_type": f.content_type,
+        "part": f.part,
+        "rows": f.rows,
     }
 
 
@@ -43,6 +45,12 @@ def job_dict(job: ReportJob, files: Iterable[FetchedFile] = ()) -> dict[str, Any
             "retryable": job.error.retryable,
         },
         "warnings": list(job.warnings),
+        "rows": job.rows,
+        "failed_parts": [
+            {"id": p.id, "format": p.format, "error": p.error}
+            for p in job.parts
+            if p.state == "failed"
+        ],
         "files": [file_dict(f) for f in files],
     }
 
@@ -60,6 +68,9 @@ def print_job(job: ReportJob, files: Iterable[FetchedFile] = ()) -> None:
         print(f"  error: {job.error.message}")
     for w in job.warnings:
         print(f"  warning: {w}")
+    for p in job.parts:
+        if p.state == "failed":
+            print(f"  failed part {p.format}/{p.id}: {p.error or 'no reason given'}")
     for f in files:
         print(f"  file: {f.path} ({f.size} bytes, sha256 {f.sha256})")
     print(f"  ref: {job.ref}")

@@ -22,6 +22,10 @@ class Row:
     started: float = attrs.field(factory=time.monotonic)
     ended: float | None = None
     bytes_done: int = 0
+    #: bytes and count of the files (result parts) already written
+    bytes_files: int = 0
+    files: int = 0
+    job_status: str = ""  # the job's own status, shown once per change
 
     @property
     def elapsed(self) -> float:
@@ -73,16 +77,18 @@ class ProgressView:
             elif event.kind in ("submitted", "status") and event.job is not None:
                 row.provider = event.job.provider
                 new = event.job.status.value
-                if new != row.status:
+                if new != row.job_status:
                     line = f"{key}: {new} (vendor: {event.job.provider_status})"
-                row.status = new
+                row.status = row.job_status = new
                 if event.job.is_terminal and row.ended is None:
                     row.ended = time.monotonic()
             elif event.kind == "progress":
-                row.bytes_done = event.bytes_done
+                row.bytes_done = row.bytes_files + event.bytes_done
                 row.status = "fetching"
             elif event.kind == "fetched" and event.file is not None:
-                row.status = "fetched"
+                row.bytes_files += event.file.size
+                row.bytes_done, row.files = row.bytes_files, row.files + 1
+                row.status = "fetched" if row.files == 1 else f"fetched {row.files} files"
                 line = f"{key}: fetched {event.file.path.name} ({human_bytes(event.file.size)})"
         if line is not None and not self.live_enabled:
             self._plain(f"{row.provider}/{row.profile} {line}")

@@ -20,7 +20,6 @@ The per-request and per-profile state, and these tunings, are in
 
 from __future__ import annotations
 
-import functools
 import heapq
 import itertools
 import queue
@@ -30,7 +29,7 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from reportbridge.download import FileNames
+from reportbridge.engine.fetcher import Fetcher
 from reportbridge.engine.ops import JobOperations
 from reportbridge.engine.records import JobEvent, JobOutcome, JobRequest
 from reportbridge.engine.state import MISSES_BEFORE_POLL, TAIL_FRACTION, ProfileState, RunState
@@ -41,7 +40,7 @@ from reportbridge.errors import (
     UnknownStatusError,
 )
 from reportbridge.logging import get_logger
-from reportbridge.model import FetchedFile, ReportJob
+from reportbridge.model import ReportJob
 from reportbridge.polling import PollPolicy
 
 log = get_logger("reportbridge.batch")
@@ -65,7 +64,7 @@ class BatchDriver:
         max_poll_errors: int = 5,
     ) -> None:
         self.reports = reports
-        self.dest_dir = dest_dir
+        self.fetcher = Fetcher(reports, dest_dir, emit, stop)
         self.timeout = timeout
         self.emit = emit
         self.stop = stop
@@ -87,7 +86,6 @@ class BatchDriver:
         )
         self._timers: list[tuple[float, int, RunState]] = []
         self._order = itertools.count()
-        self._names = FileNames()
 
     def _limit(self, run: RunState) -> int:
         prof = self.reports.profile(run.profile)
@@ -185,30 +183,6 @@ class BatchDriver:
         assert run.job is not None
         return self.reports.poll(run.job)
 
-    def _fetch(self, run: RunState, job: ReportJob) -> tuple[FetchedFile, ...]:
-        req = run.request
-        if self.dest_dir is None or not job.is_fetchable:
-            return ()
-        folder = self.dest_dir(req) if callable(self.dest_dir) else Path(self.dest_dir)
-
-        def progress(done: int, total: int | None) -> None:
-            if self.stop.is_set():
-                raise KeyboardInterrupt  # a long download ends with the batch; nothing is kept
-            self.emit(JobEvent("progress", req, job, bytes_done=done, bytes_total=total))
-
-        files = []
-        for fmt in req.formats or (None,):
-            fetched = self.reports.fetch(
-                job,
-                folder,
-                format=fmt,
-                filename=functools.partial(self._names.claim, folder, job=job, format=fmt),
-                on_progress=progress,
-            )
-            files.append(fetched)
-            self.emit(JobEvent("fetched", req, job, file=fetched))
-        return tuple(files)
-
     # -- what the loop does with their answers ---------------------------------------------
     def _handle(
         self, subject: RunState | ProfileState, kind: str, value: Any, error: BaseException | None
@@ -229,8 +203,11 @@ class BatchDriver:
             return []
         if kind == "poll":
             return self._polled(run, value, error)
-        assert error is None or isinstance(error, ReportBridgeError)
-        return [self._end(run, run.job, error, value or ())]  # fetch
+        run.fetching = False
+        if kind == "early" and error is None:
+            return self._fetched_early(run)
+        self.profiles[run.profile].listed.pop(id(run), None)
+        return [self._end(run, run.job, error)]  # the final fetch, or an early one that failed
 
     def _polled(
         self, run: RunState, job: ReportJob | None, error: BaseException | None
@@ -261,6 +238,24 @@ class BatchDriver:
         self.emit(JobEvent("status", run.request, run.job))
         if run.job.is_terminal:
             return self._finish_waiting(run)
+        if self.fetcher.early_due(run):
+            self._fetch_early(run)  # the next poll is scheduled when it is done
+            return []
+        return self._schedule(run)
+
+    def _fetch_early(self, run: RunState) -> None:
+        """Parts of a running job that are ready are fetched now, not when it ends."""
+        run.fetching = True
+        self._submit(self.profiles[run.profile], run, "early", self.fetcher.early, run, run.job)
+
+    def _fetched_early(self, run: RunState) -> list[JobOutcome]:
+        assert run.job is not None
+        profile = self.profiles[run.profile]
+        if run.job.is_terminal:  # a listing saw it end while the parts were fetched
+            profile.listed.pop(id(run), None)
+            return self._finish_waiting(run)
+        if id(run) in profile.listed:
+            return []  # the profile's listings go on watching it
         return self._schedule(run)
 
     def _wait(self, run: RunState) -> None:
@@ -292,8 +287,9 @@ class BatchDriver:
 
     def _finish_waiting(self, run: RunState) -> list[JobOutcome]:
         assert run.job is not None
-        if self.dest_dir is not None and run.job.is_fetchable:
-            self._submit(self.profiles[run.profile], run, "fetch", self._fetch, run, run.job)
+        if self.fetcher.enabled and run.job.is_fetchable:
+            run.fetching = True
+            self._submit(self.profiles[run.profile], run, "fetch", self.fetcher.final, run, run.job)
             return []
         return [self._end(run, run.job, None)]
 
@@ -330,18 +326,22 @@ class BatchDriver:
             job = seen.get(run.job.job_id)
             if job is None:
                 run.misses += 1
-                if run.misses >= MISSES_BEFORE_POLL:  # not in the listing: ask for it alone
+                if run.misses >= MISSES_BEFORE_POLL and not run.fetching:  # ask for it alone
                     del profile.listed[key]
                     self._submit(profile, run, "poll", self._poll, run)
                 continue
             run.job, run.misses, run.polls = job, 0, run.polls + 1
             self.emit(JobEvent("status", run.request, job))
+            if run.fetching:
+                continue  # parts are being fetched; what comes next is decided when done
             if job.is_terminal:
                 del profile.listed[key]
                 outcomes += self._finish_waiting(run)
             elif run.deadline is not None and now >= run.deadline:
                 del profile.listed[key]
                 outcomes.append(self._end(run, job, self._timeout_error(run)))
+            elif self.fetcher.early_due(run):
+                self._fetch_early(run)
         profile.next_listing = now + self._listing_interval(profile, now)
         return outcomes
 
@@ -360,23 +360,18 @@ class BatchDriver:
         deadlines = [r.deadline - now for r in runs if r.deadline is not None]
         return max(0.0, min([interval, *deadlines]))
 
-    def _end(
-        self,
-        run: RunState,
-        job: ReportJob | None,
-        error: BaseException | None,
-        files: tuple[FetchedFile, ...] = (),
-    ) -> JobOutcome:
+    def _end(self, run: RunState, job: ReportJob | None, error: BaseException | None) -> JobOutcome:
         profile = self.profiles[run.profile]
         profile.active -= 1
         profile.left -= 1
         self._start_queued(profile)
         if profile.in_tail:
             self._pull_tail_forward(profile)
+        files = tuple(run.files)
         if error is None:
             return JobOutcome(run.request, job, files)
         assert isinstance(error, ReportBridgeError)
-        return JobOutcome(run.request, getattr(error, "job", None) or job, (), error)
+        return JobOutcome(run.request, getattr(error, "job", None) or job, files, error)
 
     def _pull_tail_forward(self, profile: ProfileState) -> None:
         """Timers of a profile that entered its tail move up to the tail's pace."""

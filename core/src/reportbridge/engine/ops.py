@@ -11,9 +11,10 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     import os
+    from collections.abc import Iterable
 
     from reportbridge.config import Profile
-    from reportbridge.model import FetchedFile, ReportJob
+    from reportbridge.model import FetchedFile, ReportJob, ResultPart
 
 
 class JobOperations(Protocol):
@@ -33,16 +34,31 @@ class JobOperations(Protocol):
         self, profile: str, jobs: Sequence[ReportJob | str]
     ) -> dict[str, ReportJob] | None: ...
 
+    def parts(self, job: ReportJob | str, *, format: str | None = None) -> list[ResultPart]: ...
+
     def fetch(
         self,
         job: ReportJob | str,
         dest_dir: str | os.PathLike[str],
         *,
         format: str | None = None,
+        parts: Iterable[str | ResultPart] | None = None,
+        skip: Iterable[str] = (),
         filename: str | Callable[[str], str] | None = None,
         on_progress: Callable[[int, int | None], None] | None = None,
+        on_file: Callable[[FetchedFile], None] | None = None,
         download_attempts: int = 3,
-    ) -> FetchedFile: ...
+    ) -> list[FetchedFile]: ...
+
+    def fetch_available(
+        self,
+        job: ReportJob | str,
+        dest_dir: str | os.PathLike[str],
+        *,
+        format: str | None = None,
+        skip: Iterable[str] = (),
+        **kw: Any,
+    ) -> list[FetchedFile]: ...
 
 
 __all__ = ["JobOperations"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import concurrent.futures as cf
 
 from reportbridge.engine.records import JobRequest
-from reportbridge.model import ReportJob
+from reportbridge.model import FetchedFile, ReportJob
 
 #: worker threads per profile; a waiting job holds none
 THREADS_PER_PROFILE = 8
@@ -18,7 +18,7 @@ MISSES_BEFORE_POLL = 3
 
 
 class RunState:
-    """One request on its way: its job, poll count, failures and deadline."""
+    """One request on its way: its job, poll count, failures, deadline and files."""
 
     def __init__(self, request: JobRequest) -> None:
         self.request = request
@@ -30,6 +30,10 @@ class RunState:
         self.waiting_since = 0.0
         self.deadline: float | None = None
         self.misses = 0
+        # parts fetched (format, id), the files written, and whether a fetch is in flight
+        self.done: set[tuple[str, str]] = set(request.done_parts)
+        self.files: list[FetchedFile] = []
+        self.fetching = False
 
 
 class ProfileState:

@@ -11,7 +11,9 @@ class TestMyProviderContract(ProviderContract):
 ```
 
 The provider's simulator must accept the keyword options ``job_seconds`` (how long a
-job runs) and ``file_size`` (bytes of each report file).
+job runs) and ``file_size`` (bytes of each report file), and say what it served
+(``served_sha256``): every file ``fetch`` returns, one per result part, is checked
+against it.
 """
 
 from __future__ import annotations
@@ -95,20 +97,30 @@ class ProviderContract:
             reports.run("contract", self.report_type, **{**self.params, **self.bad_params})
         assert len(simulator.requests) == before
 
-    def test_run_wait_fetch(self, reports: Any, tmp_path: Any) -> None:
+    def test_run_wait_fetch(self, reports: Any, simulator: Simulator, tmp_path: Any) -> None:
+        import hashlib
+
         job = reports.run("contract", self.report_type, **self.params)
         assert job.provider == self.provider_name
         assert job.status in (ReportStatus.PENDING, ReportStatus.RUNNING, ReportStatus.SUCCEEDED)
         done = reports.wait(job, timeout=30, policy=FAST)
         assert done.status is ReportStatus.SUCCEEDED, done
         assert done.provider_status
-        fetched = reports.fetch(done, tmp_path, format=self.fetch_format)
-        assert fetched.path.is_file()
-        assert fetched.size == fetched.path.stat().st_size > 0
-        import hashlib
-
-        assert hashlib.sha256(fetched.path.read_bytes()).hexdigest() == fetched.sha256
-        assert [p.name for p in tmp_path.iterdir()] == [fetched.path.name], (
+        files = reports.fetch(done, tmp_path, format=self.fetch_format)
+        expected = [p.id for p in reports.parts(done, format=self.fetch_format)]
+        assert files, "a succeeded job has at least one file"
+        assert [f.part for f in files][: len(expected)] == expected, "every part, in order"
+        assert len({f.path for f in files}) == len(files), "one file per part"
+        for f in files:
+            assert f.path.is_file() and f.path.parent == tmp_path
+            assert f.size == f.path.stat().st_size > 0
+            assert hashlib.sha256(f.path.read_bytes()).hexdigest() == f.sha256
+            single = f.part == f.format
+            served = simulator.served_sha256(
+                done.job_id, f.format, **({} if single else {"part": f.part})
+            )
+            assert f.sha256 == served, f"{f.path.name} differs from what the simulator served"
+        assert sorted(p.name for p in tmp_path.iterdir()) == sorted(f.path.name for f in files), (
             "no temporary files left"
         )
 

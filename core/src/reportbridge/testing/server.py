@@ -148,8 +148,9 @@ class Simulator:
         """How many jobs the vendor created (duplicate submissions show up here)."""
         raise NotImplementedError
 
-    def served_sha256(self, job_id: str, format: str) -> str:
-        """SHA-256 of the file this simulator serves for ``job_id`` in ``format``."""
+    def served_sha256(self, job_id: str, format: str, part: str | None = None) -> str:
+        """SHA-256 of the file this simulator serves for ``job_id`` in ``format``: the
+        result part ``part`` of a result in several parts, else its single file."""
         raise NotImplementedError
 
     def expire_tokens(self) -> bool:

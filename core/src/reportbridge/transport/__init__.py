@@ -14,6 +14,7 @@ if TYPE_CHECKING:
         NoAuth,
         OAuth2ClientCredentials,
         StaticBearerToken,
+        StaticHeaders,
         TokenSource,
     )
     from reportbridge.transport.http import HttpClient, HttpResponse
@@ -30,6 +31,7 @@ _WHERE = {
     "RateLimiter": "ratelimit",
     "RetryPolicy": "retry",
     "StaticBearerToken": "auth",
+    "StaticHeaders": "auth",
     "TokenSource": "auth",
     "TransportOptions": "options",
     "parse_retry_after": "retry",
@@ -52,6 +54,7 @@ __all__ = [
     "RateLimiter",
     "RetryPolicy",
     "StaticBearerToken",
+    "StaticHeaders",
     "TokenSource",
     "TransportOptions",
     "parse_retry_after",

@@ -1,15 +1,16 @@
-"""Where the Authorization header comes from: nothing, a static token, or OAuth2."""
+"""Where credentials come from: nothing, a static token, fixed API-key headers, or OAuth2."""
 
 from __future__ import annotations
 
 import base64
+import re
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Protocol
 from urllib.parse import quote, urlencode, urlsplit
 
-from reportbridge.errors import AuthenticationError, ProviderProtocolError
+from reportbridge.errors import AuthenticationError, ConfigurationError, ProviderProtocolError
 from reportbridge.logging import get_logger, redact_text, register_secret
 from reportbridge.transport.tls import check_url_allowed
 
@@ -43,7 +44,12 @@ class Requester(Protocol):
 
 
 class TokenSource(Protocol):
-    """Adds credentials to API requests (only ever to the API's own origin)."""
+    """Adds credentials to API requests (only ever to the API's own origin).
+
+    A source that sets headers other than Authorization names them (lower case) in a
+    ``header_names`` attribute, as :class:`StaticHeaders` does, so the client drops them
+    too when a redirect leaves the origin.
+    """
 
     def bind(self, http: Requester) -> None:
         """Called once by the client that will use this source."""
@@ -89,6 +95,69 @@ class StaticBearerToken:
 
     def apply(self, headers: dict[str, str]) -> None:
         headers["Authorization"] = f"Bearer {self._token}"
+
+    def invalidate(self, rejected: str | None = None) -> bool:
+        return False
+
+
+#: an HTTP header name (RFC 9110 token)
+_HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+#: what a header value may hold: visible ASCII, spaces and tabs inside (no CR, LF, NUL...)
+_HEADER_VALUE = re.compile(r"[\x21-\x7e]([\x20-\x7e\t]*[\x21-\x7e])?")
+
+
+class StaticHeaders:
+    """Fixed credential headers issued out of band (an API key pair); never refreshed.
+
+    ``headers`` maps header names to values, e.g. Tenable's
+    ``{"X-ApiKeys": "accessKey=...;secretKey=...;"}``. Names must be HTTP tokens and values
+    visible ASCII without CR, LF or other controls, so a value can never add a header of
+    its own; a bad one is a :class:`ConfigurationError` that names the header, never the
+    value. Every value, and each of ``secrets`` (the parts a value is made of, so that a
+    key is redacted wherever it appears alone), is registered for redaction.
+
+    :attr:`header_names` tells the HTTP client which headers carry credentials: it adds
+    them on the API's own origin only and drops any copy of them on a redirect elsewhere.
+    A 401 cannot be cured by asking again, so :meth:`invalidate` says False.
+    """
+
+    def __init__(
+        self,
+        headers: Mapping[str, str],
+        *,
+        secrets: Iterable[str] = (),
+        provider: str | None = None,
+    ) -> None:
+        if not headers:
+            raise ConfigurationError("no credential header given", provider=provider)
+        checked: dict[str, str] = {}
+        for name, value in headers.items():
+            if not isinstance(name, str) or not _HEADER_NAME.fullmatch(name):
+                raise ConfigurationError(
+                    f"credential header name {name!r} is not an HTTP header name (letters, "
+                    "digits and !#$%&'*+.^_`|~-)",
+                    provider=provider,
+                )
+            if not isinstance(value, str) or not _HEADER_VALUE.fullmatch(value):
+                raise ConfigurationError(
+                    f"the value of credential header {name} is empty or holds a line break or "
+                    "another control or non-ASCII character; check the profile's keys",
+                    provider=provider,
+                )
+            checked[name] = value
+        self._headers = checked
+        self.header_names = frozenset(name.lower() for name in checked)
+        for value in (*checked.values(), *secrets):
+            register_secret(value)
+
+    def __repr__(self) -> str:
+        return f"StaticHeaders({', '.join(sorted(self._headers))}: <redacted>)"
+
+    def bind(self, http: Requester) -> None:
+        pass
+
+    def apply(self, headers: dict[str, str]) -> None:
+        headers.update(self._headers)
 
     def invalidate(self, rejected: str | None = None) -> bool:
         return False

@@ -138,6 +138,8 @@ class HttpClient:
         self.options = options or TransportOptions()
         self.provider = provider
         self.auth: TokenSource = auth or NoAuth()
+        # headers that carry credentials: never sent on after a redirect to another origin
+        self._credential_headers = _CREDENTIAL_HEADERS | getattr(self.auth, "header_names", set())
         self._sleep = sleep
         self._origin = origin_of(self.base_url)
         limit = self.options.rate_limit
@@ -212,7 +214,7 @@ class HttpClient:
             send_headers = dict(base_headers)
             if origin_of(url) != first_origin:
                 # a redirect left the origin the caller addressed: its credentials stay behind
-                for key in [k for k in send_headers if k.lower() in _CREDENTIAL_HEADERS]:
+                for key in [k for k in send_headers if k.lower() in self._credential_headers]:
                     del send_headers[key]
             if same and self.limiter is not None:
                 self.limiter.acquire()  # before credentials: a long wait must not stale them

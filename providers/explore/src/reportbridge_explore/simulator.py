@@ -121,7 +121,7 @@ class ExploreSimulator(Simulator):
     def jobs_created(self) -> int:
         return len(self.jobs)
 
-    def served_sha256(self, job_id: str, format: str) -> str:
+    def served_sha256(self, job_id: str, format: str, part: str | None = None) -> str:
         return self.file_for(job_id).sha256
 
     def expire_tokens(self) -> bool:

@@ -135,7 +135,7 @@ class SpaceoneSimulator(Simulator):
     def jobs_created(self) -> int:
         return len(self.store.reports)
 
-    def served_sha256(self, job_id: str, format: str) -> str:
+    def served_sha256(self, job_id: str, format: str, part: str | None = None) -> str:
         return self.file_for(self.store.reports[job_id]).sha256
 
     def unknown_status_body(self) -> bytes | None:

@@ -280,7 +280,7 @@ class SailPointSimulator(Simulator):
     def jobs_created(self) -> int:
         return len(self.tasks.all())
 
-    def served_sha256(self, job_id: str, format: str) -> str:
+    def served_sha256(self, job_id: str, format: str, part: str | None = None) -> str:
         task = self.tasks.get(job_id)
         if task is None:
             raise KeyError(job_id)

@@ -1,0 +1,82 @@
+"""The two ids that go into Tenable paths, checked against their documented shapes.
+
+An export uuid comes from the vendor (``export_uuid``, ``active_job_id``, a listing) or
+from a job reference a user pasted; a chunk id from a status answer or a part id. Both
+are checked before they go into a path, so nothing but a UUID and a number can ever
+steer a request: ``/vulns/export/{uuid}/chunks/{id}``.
+
+TODO(sec-ids): switch to ``reportbridge.ids.path_segment`` / ``vendor_id`` with these
+patterns once the core helper lands; the messages and error types already match it.
+"""
+
+from __future__ import annotations
+
+import re
+
+from reportbridge.errors import ProviderProtocolError, ValidationError
+from reportbridge_tenable.status import PROVIDER
+
+#: export uuids as the vendor prints them (its examples are lower case; either case is read)
+EXPORT_UUID = re.compile(
+    r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+)
+#: chunk ids are int32 numbers in the vendor's schema
+CHUNK_ID = re.compile(r"[0-9]{1,10}")
+UUID_EXAMPLE = "bf765455-53aa-4e70-9ef3-87cfca1d2be0"
+_SHOWN = 40
+
+
+def _shown(value: object) -> str:
+    text = value if isinstance(value, str) else repr(value)
+    return ascii(text[:_SHOWN]) + ("..." if len(text) > _SHOWN else "")
+
+
+def export_segment(value: object, *, field: str = "job_id") -> str:
+    """An export uuid for a path, or a :class:`ValidationError` (it came from the user)."""
+    if isinstance(value, str) and EXPORT_UUID.fullmatch(value):
+        return value
+    raise ValidationError(
+        f"{PROVIDER} export id {_shown(value)} is not an export uuid; accepted: ids matching "
+        f"{EXPORT_UUID.pattern} (e.g. {UUID_EXAMPLE})",
+        provider=PROVIDER,
+        field=field,
+    )
+
+
+def chunk_segment(value: object) -> str:
+    """A chunk id for a path, or a :class:`ValidationError` (a part named by the user)."""
+    if isinstance(value, str) and CHUNK_ID.fullmatch(value):
+        return value
+    raise ValidationError(
+        f"{PROVIDER} chunk id {_shown(value)} is not a chunk number; accepted: 1 to 10 digits "
+        "(the ids a status answer lists in chunks_available)",
+        provider=PROVIDER,
+        field="part",
+    )
+
+
+def vendor_export_id(value: object, what: str) -> str:
+    """An export uuid the vendor answered; one that could not address the export later is
+    a :class:`ProviderProtocolError`, before it is kept anywhere."""
+    if isinstance(value, str) and EXPORT_UUID.fullmatch(value):
+        return value
+    raise ProviderProtocolError(
+        f"{PROVIDER} {what}: the answer holds no usable export uuid ({_shown(value)}); "
+        f"expected ids matching {EXPORT_UUID.pattern}",
+        provider=PROVIDER,
+    )
+
+
+def vendor_chunk_ids(value: object, what: str, field: str) -> tuple[int, ...]:
+    """The chunk numbers of a status list (``chunks_available`` ...); a missing list is empty."""
+    if value is None:
+        return ()
+    if isinstance(value, list) and all(
+        type(v) is int and 0 <= v < 2**31
+        for v in value  # bool is no chunk number
+    ):
+        return tuple(value)
+    raise ProviderProtocolError(
+        f"{PROVIDER} {what}: {field} is not a list of chunk numbers ({_shown(value)})",
+        provider=PROVIDER,
+    )

@@ -62,7 +62,7 @@ def test_run_wait_fetch(
         done = await reports.wait(job.ref, timeout=30, on_update=lambda j: seen.append(j.status))
         return done, await reports.fetch(done, tmp_path, format="csv")
 
-    done, fetched = run(main())
+    done, (fetched,) = run(main())
     assert done.status is ReportStatus.SUCCEEDED
     assert seen[-1] is ReportStatus.SUCCEEDED
     expected = toy_sim.file_for(done.job_id)
@@ -291,7 +291,56 @@ def test_requests_run_in_the_callers_context(
 
     async def main() -> None:
         marker.set("from-the-task")
-        await reports._call(record)
+        await reports.in_executor(record)
 
     run(main())
     assert seen == ["from-the-task"]
+
+
+def test_run_many_fetches_parts_before_the_job_ends(
+    parts_vendor: Callable[..., tuple[Any, Any]], tmp_path: Path
+) -> None:
+    """As the synchronous engine: the chunky export only finishes once every chunk was
+    downloaded, so a batch that waited for the end before fetching would never see it."""
+    from tests.toy_chunked import ChunkySimulator
+
+    sim, facade = parts_vendor(ChunkySimulator, chunks=3, release="downloads")
+    reports = AsyncReports(facade, max_threads=2)
+
+    def on_event(event: Any) -> None:
+        if event.kind == "fetched" and event.file is not None:
+            sim.note("fetched", event.request.key, event.file.part, event.file.path.is_file())
+
+    async def main() -> list[Any]:
+        requests = [JobRequest("chunky", "VULNS", key=k) for k in ("a", "b")]
+        async with reports.run_many(
+            requests, dest_dir=tmp_path, timeout=60, on_event=on_event
+        ) as batch:
+            return sorted([o async for o in batch], key=lambda o: o.request.key)
+
+    outcomes = run(main())
+    reports.close()
+    assert [o.ok for o in outcomes] == [True, True]
+    assert [[f.part for f in o.files] for o in outcomes] == [["1", "2", "3"]] * 2
+    finished_at = next(i for i, e in enumerate(sim.log) if e[:2] == ("status", "FINISHED"))
+    before_end = [e for e in sim.log[:finished_at] if e[0] == "fetched"]
+    assert {e[2:] for e in before_end} == {("1", True), ("2", True), ("3", True)}
+    assert sim.count("GET", "/chunks/") == 6  # each chunk of each export once
+
+
+def test_run_many_reports_a_partial_result_with_its_good_parts(
+    parts_vendor: Callable[..., tuple[Any, Any]], tmp_path: Path
+) -> None:
+    from tests.toy_chunked import ChunkySimulator
+
+    _sim, facade = parts_vendor(ChunkySimulator, chunks=4, failed=(2,))
+    reports = AsyncReports(facade)
+
+    async def main() -> list[Any]:
+        batch = reports.run_many([JobRequest("chunky", "VULNS")], dest_dir=tmp_path, timeout=60)
+        return [o async for o in batch]
+
+    (outcome,) = run(main())
+    reports.close()
+    assert outcome.partial and not outcome.ok and outcome.error is None
+    assert sorted(f.part for f in outcome.files) == ["1", "3", "4"]

@@ -23,14 +23,14 @@ import contextvars
 import functools
 import os
 import threading
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from reportbridge.errors import ReportBridgeError
 from reportbridge.facade import JobLike, Reports
 from reportbridge.lifecycle import MAX_POLL_ERRORS, WaitSchedule
-from reportbridge.model import FetchedFile, ReportJob
+from reportbridge.model import FetchedFile, ReportJob, ResultPart
 
 if TYPE_CHECKING:
     from reportbridge.aiobatch import AsyncBatch
@@ -127,8 +127,9 @@ class AsyncReports:
                 )
             return self._pool
 
-    async def _call(self, fn: Callable[..., T], /, *args: Any, **kw: Any) -> T:
-        """``fn(*args, **kw)`` on the executor, in a copy of the caller's context (context
+    async def in_executor(self, fn: Callable[..., T], /, *args: Any, **kw: Any) -> T:
+        """``fn(*args, **kw)`` on the executor (a blocking call: it holds one of the
+        ``max_threads`` threads while it runs), in a copy of the caller's context (context
         variables such as a deadline follow the request to its thread); cancelling the
         caller abandons the result (the request itself runs to its transport timeout)."""
         loop = asyncio.get_running_loop()
@@ -142,20 +143,33 @@ class AsyncReports:
 
     async def run(self, profile: str, report_type: str, /, **params: Any) -> ReportJob:
         """Start a report, as :meth:`Reports.run` (parameters checked before any request)."""
-        return await self._call(self.reports.run, profile, report_type, **params)
+        return await self.in_executor(self.reports.run, profile, report_type, **params)
 
     async def poll(self, job: JobLike) -> ReportJob:
         """Ask the vendor once where the job stands."""
-        return await self._call(self.reports.poll, job)
+        return await self.in_executor(self.reports.poll, job)
 
     async def cancel(self, job: JobLike) -> ReportJob:
         """Ask the vendor to stop the job (providers that cannot raise before any request)."""
-        return await self._call(self.reports.cancel, job)
+        return await self.in_executor(self.reports.cancel, job)
 
-    async def fetch(self, job: JobLike, dest_dir: str | os.PathLike[str], **kw: Any) -> FetchedFile:
-        """Download the job's file, as :meth:`Reports.fetch` (streamed, hashed, atomic).
-        The download holds one executor thread while it runs."""
-        return await self._call(self.reports.fetch, job, dest_dir, **kw)
+    def parts(self, job: JobLike, *, format: str | None = None) -> list[ResultPart]:
+        """The parts of the job's result as known from the last poll; no request is sent."""
+        return self.reports.parts(job, format=format)
+
+    async def fetch(
+        self, job: JobLike, dest_dir: str | os.PathLike[str], **kw: Any
+    ) -> list[FetchedFile]:
+        """Download the job's result, one file per part, as :meth:`Reports.fetch` does
+        (streamed, hashed, atomic; same keywords). Holds one executor thread while it runs."""
+        return await self.in_executor(self.reports.fetch, job, dest_dir, **kw)
+
+    async def fetch_available(
+        self, job: JobLike, dest_dir: str | os.PathLike[str], **kw: Any
+    ) -> list[FetchedFile]:
+        """The parts already available of a job that may still run, as
+        :meth:`Reports.fetch_available` (``skip=`` the ids already fetched)."""
+        return await self.in_executor(self.reports.fetch_available, job, dest_dir, **kw)
 
     async def wait(
         self,
@@ -163,7 +177,7 @@ class AsyncReports:
         *,
         timeout: float | None = None,
         policy: PollPolicy | None = None,
-        on_update: Callable[[ReportJob], None] | None = None,
+        on_update: Callable[[ReportJob], Awaitable[None] | None] | None = None,
         max_poll_errors: int = MAX_POLL_ERRORS,
     ) -> ReportJob:
         """Poll until the job is terminal, sleeping on the event loop between polls.
@@ -172,7 +186,8 @@ class AsyncReports:
         the vendor's hint); up to ``max_poll_errors`` passing failures in a row are
         ridden out; an unknown vendor status ends the wait at once; after ``timeout``
         seconds :class:`~reportbridge.errors.JobTimeoutError` carries the last state.
-        ``on_update`` is called on the loop after every answer.
+        ``on_update`` is called on the loop after every answer; when it returns an
+        awaitable (it is a coroutine function), the wait awaits it before going on.
         """
         current = self.reports.job(job)
         schedule = WaitSchedule(
@@ -186,13 +201,15 @@ class AsyncReports:
             if delay > 0:
                 await asyncio.sleep(delay)
             try:
-                current = await self._call(self.reports.poll, schedule.job)
+                current = await self.in_executor(self.reports.poll, schedule.job)
             except ReportBridgeError as exc:
                 if not schedule.poll_failed(exc):
                     raise
                 continue
             if on_update is not None:
-                on_update(current)
+                step = on_update(current)
+                if step is not None:
+                    await step
             if schedule.observed(current):
                 return current
 

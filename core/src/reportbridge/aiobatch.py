@@ -3,10 +3,14 @@
 Each request is one task: take a slot of its profile (at most
 ``min(concurrency, max_active_jobs)`` jobs of a profile at once, as in the synchronous
 ``run_many``), submit or resume, wait with :meth:`AsyncReports.wait` (the shared wait
-rules; sleeping holds no thread), then fetch each format. Outcomes are yielded as jobs
-complete; errors are reported per request, never raised. Leave early through
-``aclose()`` (or ``async with``), which cancels the tasks still running: jobs already
-submitted keep running at the vendor, their references were in the ``submitted`` events.
+rules; sleeping holds no thread), and fetch through the synchronous engine's
+:class:`~reportbridge.engine.fetcher.Fetcher` on the executor: parts already available
+while the job runs after each poll, the rest when it ends, each part once, a resumed
+request from its ``done_parts`` and ``resume_parts``. Outcomes are yielded as jobs
+complete; errors are reported per request, never raised, with the files written before
+them. Leave early through ``aclose()`` (or ``async with``), which cancels the tasks still
+running and abandons their downloads (nothing partial is kept): jobs already submitted
+keep running at the vendor, their references were in the ``submitted`` events.
 
 Unlike the synchronous engine, each job is polled on its own (no listing that answers
 for a profile's waiting jobs at once): prefer ``Reports.run_many`` where the number of
@@ -17,20 +21,23 @@ from __future__ import annotations
 
 import asyncio
 import collections
-import functools
+import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
-from reportbridge.download import FileNames
 from reportbridge.engine import JobEvent, JobOutcome, JobRequest
+from reportbridge.engine.fetcher import Fetcher
+from reportbridge.engine.state import RunState
 from reportbridge.errors import ReportBridgeError
-from reportbridge.model import FetchedFile, ReportJob
+from reportbridge.model import ReportJob
 
 if TYPE_CHECKING:
-    import os
+    from collections.abc import Awaitable
 
     from reportbridge.engine import JobOperations
+
+T = TypeVar("T")
 
 
 class AsyncJobOperations(Protocol):
@@ -48,13 +55,11 @@ class AsyncJobOperations(Protocol):
         job: ReportJob | str,
         *,
         timeout: float | None = ...,
-        on_update: Callable[[ReportJob], None] | None = ...,
+        on_update: Callable[[ReportJob], Awaitable[None] | None] | None = ...,
         max_poll_errors: int = ...,
     ) -> ReportJob: ...
 
-    async def fetch(
-        self, job: ReportJob | str, dest_dir: str | os.PathLike[str], **kw: Any
-    ) -> FetchedFile: ...
+    async def in_executor(self, fn: Callable[..., T], /, *args: Any, **kw: Any) -> T: ...
 
 
 class AsyncBatch:
@@ -72,11 +77,12 @@ class AsyncBatch:
     ) -> None:
         self.reports = reports
         self.requests = list(requests)
-        self.dest_dir = dest_dir
         self.timeout = timeout
         self.emit = emit
         self.max_poll_errors = max_poll_errors
-        self._names = FileNames()
+        self._stop = threading.Event()  # abandons downloads in flight when the batch ends
+        self._fetcher = Fetcher(reports.reports, dest_dir, self._from_thread, self._stop)
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._slots: dict[str, asyncio.Semaphore] = {}
         self._pending: set[asyncio.Future[JobOutcome]] | None = None  # None: not started
         self._ready: collections.deque[asyncio.Future[JobOutcome]] = collections.deque()
@@ -95,6 +101,7 @@ class AsyncBatch:
 
     async def __anext__(self) -> JobOutcome:
         if self._pending is None:  # the first step starts every request's task
+            self._loop = asyncio.get_running_loop()
             self._pending = {asyncio.ensure_future(self._drive(r)) for r in self.requests}
         while not self._ready:
             if not self._pending:
@@ -113,32 +120,36 @@ class AsyncBatch:
 
     async def aclose(self) -> None:
         """Cancel the requests still running (jobs already submitted keep running at the
-        vendor) and wait for their tasks to end."""
+        vendor; downloads in flight are abandoned) and wait for their tasks to end."""
+        self._stop.set()
         pending, self._pending = self._pending or set(), set()
         for task in pending:
             task.cancel()
         await asyncio.gather(*pending, return_exceptions=True)
 
+    def _from_thread(self, event: JobEvent) -> None:
+        """The fetcher reports from executor threads; the event reaches ``emit`` on the loop."""
+        assert self._loop is not None
+        self._loop.call_soon_threadsafe(self.emit, event)
+
+    # -- one request -------------------------------------------------------------------------
     async def _drive(self, request: JobRequest) -> JobOutcome:
+        run = RunState(request)
         async with self._slots[request.profile]:
             try:
-                job = await self._begin(request)
-            except ReportBridgeError as exc:
-                return JobOutcome(request, None, (), exc)
-            try:
+                run.job = await self._begin(request)
                 job = await self.reports.wait(
-                    job,
+                    run.job,
                     timeout=self.timeout,
-                    on_update=lambda seen: self.emit(JobEvent("status", request, seen)),
+                    on_update=lambda seen: self._observed(run, seen),
                     max_poll_errors=self.max_poll_errors,
                 )
+                if self._fetcher.enabled and job.is_fetchable:
+                    await self.reports.in_executor(self._fetcher.final, run, job)
             except ReportBridgeError as exc:
-                return JobOutcome(request, getattr(exc, "job", None) or job, (), exc)
-            try:
-                files = await self._fetch(request, job)
-            except ReportBridgeError as exc:
-                return JobOutcome(request, job, (), exc)
-            return JobOutcome(request, job, files)
+                last = getattr(exc, "job", None) or run.job
+                return JobOutcome(request, last, tuple(run.files), exc)
+            return JobOutcome(request, job, tuple(run.files))
 
     async def _begin(self, request: JobRequest) -> ReportJob:
         if request.ref:
@@ -150,28 +161,12 @@ class AsyncBatch:
         self.emit(JobEvent("submitted", request, job))
         return job
 
-    async def _fetch(self, request: JobRequest, job: ReportJob) -> tuple[FetchedFile, ...]:
-        if self.dest_dir is None or not job.is_fetchable:
-            return ()
-        folder = self.dest_dir(request) if callable(self.dest_dir) else Path(self.dest_dir)
-        loop = asyncio.get_running_loop()
-
-        def progress(done: int, total: int | None) -> None:  # called on an executor thread
-            event = JobEvent("progress", request, job, bytes_done=done, bytes_total=total)
-            loop.call_soon_threadsafe(self.emit, event)
-
-        files = []
-        for fmt in request.formats or (None,):
-            fetched = await self.reports.fetch(
-                job,
-                folder,
-                format=fmt,
-                filename=functools.partial(self._names.claim, folder, job=job, format=fmt),
-                on_progress=progress,
-            )
-            files.append(fetched)
-            self.emit(JobEvent("fetched", request, job, file=fetched))
-        return tuple(files)
+    async def _observed(self, run: RunState, job: ReportJob) -> None:
+        """After each answer: the status event, then the parts ready while the job runs."""
+        run.job = job
+        self.emit(JobEvent("status", run.request, job))
+        if self._fetcher.early_due(run):
+            await self.reports.in_executor(self._fetcher.early, run, job)
 
 
 __all__ = ["AsyncBatch", "AsyncJobOperations"]

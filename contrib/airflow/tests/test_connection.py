@@ -144,3 +144,22 @@ def test_hook_test_connection(monkeypatch: pytest.MonkeyPatch) -> None:
     )
     ok, message = ReportBridgeHook("rb_bad").test_connection()
     assert not ok and 'extra needs "provider"' in message and "hunter2" not in message
+
+
+def test_a_key_pair_in_login_and_password_is_secret_on_both_sides() -> None:
+    fields = ConnectionFields(
+        "rb_tenable",
+        login="access-key-0123456789",
+        password="secret-key-9876543210",
+        extra={
+            "provider": "tenable",
+            "login_setting": "access_key",
+            "password_setting": "secret_key",
+        },
+    )
+    settings = profile_for(fields, REGISTRY).settings
+    assert settings["access_key"] == "access-key-0123456789"
+    assert settings["secret_key"] == "secret-key-9876543210"
+    assert redact_text("keys access-key-0123456789 and secret-key-9876543210") == (
+        f"keys {REDACTED} and {REDACTED}"
+    )

@@ -55,3 +55,17 @@ def test_timeout_and_errors_fail_with_the_reference() -> None:
 def test_unreadable_events_fail(event: object) -> None:
     with pytest.raises(ReportJobError):
         events.fetchable_ref(event)  # type: ignore[arg-type]
+
+
+def test_a_partial_result_fails_unless_accepted() -> None:
+    from reportbridge.model import ResultPart
+
+    parts = (
+        ResultPart(id="1", format="json"),
+        ResultPart(id="2", format="json", state="failed", error="chunk 2 lost"),
+    )
+    event = events.ended(job(ReportStatus.PARTIAL, parts=parts))
+    assert event["failed_parts"] == ["json/2: chunk 2 lost"]
+    with pytest.raises(ReportJobError, match=r"ended partial: .*json/2: chunk 2 lost"):
+        events.fetchable_ref(event)
+    assert events.fetchable_ref(event, accept_partial=True) == JOB.ref

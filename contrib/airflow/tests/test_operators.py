@@ -122,3 +122,30 @@ def test_an_upload_that_does_not_match_is_removed(tmp_path: Path) -> None:
 def test_operator_needs_a_report_type_or_a_reference() -> None:
     with pytest.raises(ValueError, match="give report_type"):
         RunReportOperator(task_id="t")
+
+
+@pytest.mark.parametrize("accept", [True, False])
+def test_a_partial_export_on_the_worker(
+    provider_simulator: Callable[..., Any], connections: Any, tmp_path: Path, accept: bool
+) -> None:
+    sim = provider_simulator("tenable", job_seconds=0.5, chunks=3, failed_chunks=(2,))
+    ref = submit(connections("rb_tenable", sim), "vulns", severity=["high"])
+    op = RunReportOperator(
+        task_id="t",
+        ref=ref,
+        reportbridge_conn_id="rb_tenable",
+        destination=str(tmp_path),
+        deferrable=False,
+        accept_partial=accept,
+    )
+    if not accept:
+        with pytest.raises(ReportJobError, match="ended partial"):
+            op.poll_until_complete(ref, {})  # type: ignore[arg-type]
+        assert not list(tmp_path.iterdir())
+        return
+    result = op.poll_until_complete(ref, {})  # type: ignore[arg-type]
+    assert result["status"] == "partial" and len(result["failed_parts"]) == 1
+    assert sorted(f["part"] for f in result["files"]) == ["1", "3"]
+    for f in result["files"]:
+        body = Path(f["path"]).read_bytes()
+        assert hashlib.sha256(body).hexdigest() == f["sha256"]

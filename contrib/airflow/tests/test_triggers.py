@@ -189,3 +189,16 @@ async def first_async(trigger: ReportTrigger) -> Any:
     async for event in trigger.run():
         return event
     return None
+
+
+def test_partial_result_event_names_the_lost_parts(
+    provider_simulator: Callable[..., Any], connections: Any
+) -> None:
+    sim = provider_simulator("tenable", job_seconds=0.5, chunks=3, failed_chunks=(2,))
+    ref = submit(connections("rb_tenable", sim), "vulns", severity=["high"])
+    event = first_event(ReportTrigger(ref, "rb_tenable", deadline=time.time() + 60))
+    assert (event["outcome"], event["status"]) == ("ended", "partial")
+    assert len(event["failed_parts"]) == 1 and event["failed_parts"][0].startswith("json/")
+    with pytest.raises(ReportJobError, match="ended partial"):
+        fetchable_ref(event)
+    assert fetchable_ref(event, accept_partial=True) == ref

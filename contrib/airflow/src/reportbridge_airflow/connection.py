@@ -96,6 +96,9 @@ def profile_for(fields: ConnectionFields, registry: PluginRegistry) -> Profile:
         if key in table:
             raise _bad(fields.conn_id, f"{key} is set both in a field and in extra; keep one")
         table[key] = value
+    for key in _secret_settings(provider.settings_type):  # a key pair's Login is a secret too
+        if isinstance(table.get(key), str):
+            register_secret(table[key])
     try:
         return parse_profile(name, table, env={})
     except ConfigurationError as exc:
@@ -130,8 +133,13 @@ def _from_config_file(fields: ConnectionFields, extra: dict[str, Any]) -> Profil
     return profiles[name]
 
 
+def _secret_settings(settings_type: type) -> list[str]:
+    """The settings a provider declares secret (``repr=False``): they never show."""
+    return [a.name for a in attrs.fields(settings_type) if not a.repr]
+
+
 def _secret_setting(conn_id: str, settings_type: type) -> str:
-    secret = [a.name for a in attrs.fields(settings_type) if not a.repr]
+    secret = _secret_settings(settings_type)
     if len(secret) != 1:
         raise _bad(
             conn_id,

@@ -28,6 +28,7 @@ from airflow.sdk import BaseOperator, ResumableJobMixin
 from reportbridge.cli.output import job_dict
 from reportbridge.errors import ReportBridgeError
 from reportbridge.lifecycle import MAX_POLL_ERRORS
+from reportbridge.model import ReportJob
 from reportbridge.status import ReportStatus
 from reportbridge_airflow import events
 from reportbridge_airflow.hooks import ReportBridgeHook
@@ -58,6 +59,8 @@ class RunReportOperator(ResumableJobMixin, BaseOperator):
     :param wait_timeout: seconds to wait for the job before the task fails
     :param max_poll_errors: passing poll failures in a row ridden out
     :param cancel_on_kill: ask the vendor to stop the job when the task is killed
+    :param accept_partial: a result with parts lost at the vendor (``partial``) fetches its
+        good parts and succeeds (they are listed in ``failed_parts``); by default it fails
     :param durable: keep the reference in ``task_state_store`` so retries resume it
     """
 
@@ -79,6 +82,7 @@ class RunReportOperator(ResumableJobMixin, BaseOperator):
         wait_timeout: float = DEFAULT_WAIT_TIMEOUT,
         max_poll_errors: int = MAX_POLL_ERRORS,
         cancel_on_kill: bool = True,
+        accept_partial: bool = False,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -96,6 +100,7 @@ class RunReportOperator(ResumableJobMixin, BaseOperator):
         self.wait_timeout = wait_timeout
         self.max_poll_errors = max_poll_errors
         self.cancel_on_kill = cancel_on_kill
+        self.accept_partial = accept_partial
         self._current_ref: str | None = None
         self._result: dict[str, Any] | None = None
 
@@ -128,7 +133,10 @@ class RunReportOperator(ResumableJobMixin, BaseOperator):
         return status in _ACTIVE
 
     def is_job_succeeded(self, status: str) -> bool:
-        return status in {s.value for s in ReportStatus if s.is_fetchable}
+        done = {ReportStatus.SUCCEEDED.value}
+        if self.accept_partial:
+            done.add(ReportStatus.PARTIAL.value)
+        return status in done
 
     def poll_until_complete(self, external_id: Any, context: Context) -> Any:
         """Defer to the trigger, or wait here; then fetch.
@@ -160,9 +168,7 @@ class RunReportOperator(ResumableJobMixin, BaseOperator):
                     f"(reference {ref})",
                     ref=ref,
                 ) from None
-        events.check_status(
-            ref, job.status.value, job.provider_status, job.error.message if job.error else ""
-        )
+        self._check(job)
         return self.get_job_result(ref, context)
 
     def get_job_result(self, external_id: Any, context: Context) -> dict[str, Any]:
@@ -173,19 +179,29 @@ class RunReportOperator(ResumableJobMixin, BaseOperator):
 
     # -- resumed from the trigger ----------------------------------------------------------
     def execute_complete(self, context: Context, event: dict[str, Any] | None = None) -> Any:
-        ref = events.fetchable_ref(event)
+        ref = events.fetchable_ref(event, accept_partial=self.accept_partial)
         self._current_ref = ref
         return self.get_job_result(ref, context)
 
     def _fetch(self, ref: str) -> dict[str, Any]:
         with self.hook.get_conn() as reports:
-            job = reports.poll(ref)  # the file's formats and addresses, as the vendor has them now
-            events.check_status(ref, job.status.value, job.provider_status)
+            job = reports.poll(ref)  # the parts and their addresses, as the vendor has them now
+            self._check(job)
             files = []
             if self.destination is not None:
                 files = fetch_into(reports, job, self.destination, self.formats or (None,))
         self.log.info("report job %s: %d file(s) fetched", job.job_id, len(files))
         return {**job_dict(job), "files": files}  # the command line's JSON form of a job
+
+    def _check(self, job: ReportJob) -> None:
+        events.check_status(
+            job.ref,
+            job.status.value,
+            job.provider_status,
+            job.error.message if job.error else "",
+            failed=events.failed_parts(job),
+            accept_partial=self.accept_partial,
+        )
 
     def on_kill(self) -> None:
         """The task is being killed while it waits on the worker: stop the vendor job."""

@@ -1,6 +1,7 @@
 """``ReportSensor``: wait for a report job started elsewhere (by its reference).
 
-Status-safe: the sensor succeeds only when the job ended with files (``succeeded``).
+Status-safe: the sensor succeeds only when the job ended with files (``succeeded``, or
+``partial`` with ``accept_partial=True``).
 A job that ended failed, cancelled or expired fails the task — it never counts as done —
 and so does a vendor status the provider does not know (the error names it). Deferrable
 by default: the wait runs in the triggerer through
@@ -37,6 +38,7 @@ class ReportSensor(BaseSensorOperator):
     :param max_poll_errors: passing poll failures in a row ridden out
     :param cancel_on_kill: ask the vendor to stop the job when the task is killed
         (default False: the job belongs to whoever started it)
+    :param accept_partial: count a result with parts lost at the vendor as done
     """
 
     template_fields: Sequence[str] = ("ref",)
@@ -50,6 +52,7 @@ class ReportSensor(BaseSensorOperator):
         deferrable: bool = True,
         max_poll_errors: int = MAX_POLL_ERRORS,
         cancel_on_kill: bool = False,
+        accept_partial: bool = False,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -58,6 +61,7 @@ class ReportSensor(BaseSensorOperator):
         self.deferrable = deferrable
         self.max_poll_errors = max_poll_errors
         self.cancel_on_kill = cancel_on_kill
+        self.accept_partial = accept_partial
         self._poll_errors = 0
 
     def execute(self, context: Context) -> Any:
@@ -77,7 +81,7 @@ class ReportSensor(BaseSensorOperator):
         return None  # not reached: defer() raises TaskDeferred
 
     def execute_complete(self, context: Context, event: dict[str, Any] | None = None) -> Any:
-        ref = events.fetchable_ref(event)
+        ref = events.fetchable_ref(event, accept_partial=self.accept_partial)
         assert event is not None
         return {"ref": ref, "status": event["status"], "provider_status": event["provider_status"]}
 
@@ -98,7 +102,14 @@ class ReportSensor(BaseSensorOperator):
         self._poll_errors = 0
         if not job.is_terminal:
             return False
-        events.check_status(job.ref, job.status.value, job.provider_status, _why(job))
+        events.check_status(
+            job.ref,
+            job.status.value,
+            job.provider_status,
+            _why(job),
+            failed=events.failed_parts(job),
+            accept_partial=self.accept_partial,
+        )
         return PokeReturnValue(is_done=True, xcom_value=_summary(job))
 
 

@@ -35,11 +35,11 @@ def is_object_storage(destination: Destination) -> bool:
 def fetch_into(
     reports: Reports, job: ReportJob, destination: Destination, formats: Sequence[str | None]
 ) -> list[dict[str, Any]]:
-    """Fetch ``job``'s file in each of ``formats`` (None: the provider's default) into
-    ``destination``; one JSON-ready record per file."""
+    """Fetch ``job``'s result in each of ``formats`` (None: the provider's default) into
+    ``destination``: every available part; one JSON-ready record per file."""
     if not is_object_storage(destination):
         folder = Path(os.fspath(destination))
-        return [record(reports.fetch(job, folder, format=fmt)) for fmt in formats]
+        return [record(f) for fmt in formats for f in reports.fetch(job, folder, format=fmt)]
     target = (
         destination
         if isinstance(destination, ObjectStoragePath)
@@ -48,10 +48,10 @@ def fetch_into(
     records = []
     with tempfile.TemporaryDirectory(prefix="rb-airflow-") as tmp:
         for fmt in formats:
-            fetched = reports.fetch(job, tmp, format=fmt)
-            uri = upload_verified(fetched, target / fetched.path.name)
-            fetched.path.unlink()
-            records.append(record(fetched, path=uri))
+            for fetched in reports.fetch(job, tmp, format=fmt):  # one file per result part
+                uri = upload_verified(fetched, target / fetched.path.name)
+                fetched.path.unlink()
+                records.append(record(fetched, path=uri))
     return records
 
 

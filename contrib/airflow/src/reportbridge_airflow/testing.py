@@ -25,17 +25,26 @@ def connection_json(
     provider: str, settings: Mapping[str, Any], registry: PluginRegistry, **extra: Any
 ) -> str:
     """An Airflow connection (JSON form) for a profile's settings: the base URL in Host,
-    ``client_id`` in Login, the provider's secret setting in Password, the rest in extra."""
+    ``client_id`` (or the first key of a key pair) in Login, the provider's secret setting in
+    Password, the rest in extra."""
     table = dict(settings)
     secret_fields = [
         a.name for a in attrs.fields(registry.provider(provider).settings_type) if not a.repr
     ]
     conn: dict[str, Any] = {"conn_type": "reportbridge", "host": table.pop("base_url", None)}
+    named: dict[str, str] = {}
     if "client_id" in table:
         conn["login"] = table.pop("client_id")
-    if len(secret_fields) == 1 and secret_fields[0] in table:
-        conn["password"] = table.pop(secret_fields[0])
-    conn["extra"] = {"provider": provider, **table, **extra}
+    elif len(secret_fields) == 2 and all(f in table for f in secret_fields):
+        # a key pair (Tenable's access and secret keys): Login and Password, named
+        conn["login"] = table.pop(secret_fields[0])
+        named["login_setting"] = secret_fields[0]
+    secret = [f for f in secret_fields if f in table]
+    if len(secret) == 1:
+        conn["password"] = table.pop(secret[0])
+        if len(secret_fields) > 1:
+            named["password_setting"] = secret[0]
+    conn["extra"] = {"provider": provider, **named, **table, **extra}
     return json.dumps(conn)
 
 

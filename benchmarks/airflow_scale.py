@@ -41,11 +41,11 @@ from _common import emit, md_table, simulator_child
 from orchestration import (
     PROVIDERS,
     Sampler,
+    batch_profiles,
+    batch_requests,
     calibrate,
-    client_options,
     cpu_seconds,
     quota_bounds,
-    request_for,
     sim_options,
 )
 from simjobs import FACTORIES, durations
@@ -255,21 +255,8 @@ def main() -> int:
             tempfile.TemporaryDirectory() as tmp,
         ):
             sims = {"sailpoint": sp, "spaceone": so, "explore": ex}
-            profiles = {
-                p: {
-                    "provider": p,
-                    **sims[p].settings,
-                    "concurrency": counts[p],
-                    **client_options(p, args),
-                }
-                for p in PROVIDERS
-            }
-            requests = [
-                request_for(registry, p, p, f"{p}-{n}")
-                for n in range(max(counts.values()))
-                for p in PROVIDERS
-                if n < counts[p]
-            ]
+            profiles = batch_profiles(sims, counts, args)
+            requests = batch_requests(registry, counts)
             run = run_triggers if mode == "triggers" else run_batch
             result = run(profiles, requests, registry, args, Path(tmp))
             seen = {p: sims[p].stats() for p in PROVIDERS}

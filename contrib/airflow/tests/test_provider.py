@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import jsonschema
 
@@ -27,25 +28,22 @@ def test_provider_info_follows_airflows_schema() -> None:
     assert conn["hook-class-name"] == "reportbridge_airflow.hooks.ReportBridgeHook"
 
 
-def test_airflow_providers_list_shows_it(tmp_path: Path) -> None:
-    env = {**os.environ, "AIRFLOW_HOME": str(tmp_path), "AIRFLOW__CORE__LOAD_EXAMPLES": "False"}
+def airflow_cli(home: Path, *args: str) -> Any:
+    """``airflow ARGS --output json`` in a fresh AIRFLOW_HOME; the parsed output."""
+    env = {**os.environ, "AIRFLOW_HOME": str(home), "AIRFLOW__CORE__LOAD_EXAMPLES": "False"}
     proc = subprocess.run(
-        [sys.executable, "-m", "airflow", "providers", "list", "--output", "json"],
+        [sys.executable, "-m", "airflow", *args, "--output", "json"],
         env=env,
         capture_output=True,
         text=True,
         timeout=300,
         check=True,
     )
-    listed = {p["package_name"]: p for p in json.loads(proc.stdout)}
+    return json.loads(proc.stdout)
+
+
+def test_airflow_providers_list_shows_it(tmp_path: Path) -> None:
+    listed = {p["package_name"]: p for p in airflow_cli(tmp_path, "providers", "list")}
     assert listed["reportbridge-airflow"]["version"] == __version__
-    hooks = subprocess.run(
-        [sys.executable, "-m", "airflow", "providers", "hooks", "--output", "json"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=True,
-    )
-    by_type = {h["connection_type"]: h for h in json.loads(hooks.stdout)}
+    by_type = {h["connection_type"]: h for h in airflow_cli(tmp_path, "providers", "hooks")}
     assert by_type["reportbridge"]["class"] == "reportbridge_airflow.hooks.ReportBridgeHook"

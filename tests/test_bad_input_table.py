@@ -60,7 +60,7 @@ CASES: list[tuple[str, str, Any, type[Exception], str]] = [
         "bad transport value",
         {"p": {"provider": "toy", "transport": {"read_timeout": "slow"}}},
         ConfigurationError,
-        "read_timeout must be a number",
+        "read_timeout must be a finite number",
     ),
     (
         "profile",

@@ -83,9 +83,12 @@ def test_config_file_round_trip(
         ),
         (
             "[profiles.a]\nprovider='toy'\n[profiles.a.transport]\nread_timeout='x'",
-            "read_timeout must be a number",
+            "read_timeout must be a finite number > 0; got a str",
         ),
-        ("[profiles.a]\nprovider='toy'\n[profiles.a.polling]\nbackoff=0.5", "backoff >= 1"),
+        (
+            "[profiles.a]\nprovider='toy'\n[profiles.a.polling]\nbackoff=0.5",
+            "backoff must be a finite number >= 1",
+        ),
         (
             "[profiles.a]\nprovider='toy'\n[profiles.a.transport]\nrate_limit='lots'",
             "rate_limit 'lots'",

@@ -125,6 +125,20 @@ def test_content_disposition(header: str | None, name: str | None) -> None:
 
 
 @pytest.mark.parametrize(
+    ("charset", "name"),
+    [
+        ("x", "na\u00efve.csv"),  # unknown to Python: LookupError before
+        ("rot13", "na\u00efve.csv"),  # known, but not a text encoding
+        ("utf-8\x00", "na\u00efve.csv"),
+        ("ISO-8859-1", "na\u00c3\u00afve.csv"),  # allowed, and read as it says
+    ],
+)
+def test_content_disposition_with_an_odd_charset(charset: str, name: str) -> None:
+    header = f"attachment; filename*={charset}''na%C3%AFve.csv"
+    assert filename_from_disposition(header) == name
+
+
+@pytest.mark.parametrize(
     ("raw", "expected"),
     [
         ("../../etc/passwd", "passwd"),

@@ -9,15 +9,19 @@ client_secret = "${SAILPOINT_CLIENT_SECRET}"
 concurrency = 4                      # jobs driven at once by run_many/audit (default 4)
 max_active_jobs = 10                 # client-side cap on unfinished jobs (default: provider's)
 
-[profiles.prod-sailpoint.transport]  # optional: connect_timeout, read_timeout, max_attempts,
-read_timeout = 30                    # backoff_initial, backoff_max, max_retry_after,
-rate_limit = "100/10s"               # ca_bundle, rate_limit, pool_maxsize, user_agent
+[profiles.prod-sailpoint.transport]  # optional: connect_timeout, read_timeout, request_timeout,
+read_timeout = 30                    # stall_timeout, max_body_bytes, max_attempts,
+rate_limit = "100/10s"               # backoff_initial, backoff_max, max_retry_after, ca_bundle,
+                                     # rate_limit, pool_maxsize, max_redirects, user_agent
 
 [profiles.prod-sailpoint.polling]    # optional: initial, backoff, cap, jitter, max_hint
 initial = 2
 ```
 
-Every other key belongs to the provider's settings.
+Every other key belongs to the provider's settings. Numbers are checked here: a timeout
+must be finite and > 0, a back-off or Retry-After bound finite and >= 0, counts whole
+numbers in range; anything else is a :class:`ConfigurationError` naming the key and the
+accepted range. See docs/guide.md for each transport setting, its default and why.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ import attrs
 
 from reportbridge.errors import ConfigurationError, accepted
 from reportbridge.polling import PollPolicy
+from reportbridge.transport.limits import check_number, check_whole
 from reportbridge.transport.options import TransportOptions
 from reportbridge.transport.ratelimit import RateLimit
 from reportbridge.transport.retry import RetryPolicy
@@ -40,20 +45,33 @@ from reportbridge.transport.retry import RetryPolicy
 ENV_VAR = "REPORTBRIDGE_CONFIG"
 DEFAULT_FILE = "reportbridge.toml"
 CORE_KEYS = ("provider", "concurrency", "max_active_jobs", "transport", "polling")
-_TRANSPORT_KEYS = {
-    "connect_timeout": float,
-    "read_timeout": float,
-    "max_attempts": int,
-    "backoff_initial": float,
-    "backoff_max": float,
-    "max_retry_after": float,
-    "ca_bundle": str,
-    "rate_limit": object,
-    "pool_maxsize": int,
-    "user_agent": str,
-    "max_redirects": int,
+# key -> what it accepts: (float, low, low accepted?), (int, low), str, or object (own parser)
+_Spec = tuple[Any, ...]
+_SECONDS: _Spec = (float, 0.0, False)  # finite and > 0
+_WAIT: _Spec = (float, 0.0, True)  # finite and >= 0
+_TRANSPORT_KEYS: dict[str, _Spec] = {
+    "connect_timeout": _SECONDS,
+    "read_timeout": _SECONDS,
+    "request_timeout": _SECONDS,
+    "stall_timeout": _SECONDS,
+    "max_body_bytes": (int, 1),
+    "max_attempts": (int, 1),
+    "backoff_initial": _WAIT,
+    "backoff_max": _WAIT,
+    "max_retry_after": _WAIT,
+    "ca_bundle": (str,),
+    "rate_limit": (object,),
+    "pool_maxsize": (int, 1),
+    "user_agent": (str,),
+    "max_redirects": (int, 0),
 }
-_POLL_KEYS = {"initial": float, "backoff": float, "cap": float, "jitter": float, "max_hint": float}
+_POLL_KEYS: dict[str, _Spec] = {
+    "initial": _SECONDS,
+    "backoff": (float, 1.0, True),
+    "cap": _SECONDS,
+    "jitter": (float, 0.0, True),
+    "max_hint": _WAIT,
+}
 _PROFILE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 
@@ -143,6 +161,10 @@ def parse_profile(name: str, table: Any, *, env: Mapping[str, str] | None = None
         )
     transport = _transport(name, table.get("transport", {}))
     polling = _section(name, "polling", table.get("polling", {}), _POLL_KEYS)
+    try:
+        policy = PollPolicy(**polling)
+    except ConfigurationError as exc:  # jitter < 1, checked by the policy itself
+        raise ConfigurationError(f"profile {name!r}: {exc.message}") from None
     concurrency = _positive_int(name, "concurrency", table.get("concurrency", 4))
     max_active = table.get("max_active_jobs")
     if max_active is not None:
@@ -153,7 +175,7 @@ def parse_profile(name: str, table: Any, *, env: Mapping[str, str] | None = None
         provider=provider,
         settings=settings,
         transport=transport,
-        polling=PollPolicy(**polling),
+        polling=policy,
         concurrency=concurrency,
         max_active_jobs=max_active,
     )
@@ -186,7 +208,7 @@ def _positive_int(profile: str, key: str, value: Any) -> int:
     return value
 
 
-def _section(profile: str, section: str, table: Any, keys: Mapping[str, type]) -> dict[str, Any]:
+def _section(profile: str, section: str, table: Any, keys: Mapping[str, _Spec]) -> dict[str, Any]:
     if not isinstance(table, Mapping):
         raise ConfigurationError(f"profile {profile!r}: {section} must be a table")
     unknown = sorted(set(table) - set(keys))
@@ -197,36 +219,28 @@ def _section(profile: str, section: str, table: Any, keys: Mapping[str, type]) -
         )
     out: dict[str, Any] = {}
     for key, value in table.items():
-        kind = keys[key]
-        if kind is object:
-            out[key] = value
-        elif (
-            kind is float
-            and isinstance(value, int | float)
-            and not isinstance(value, bool)
-            and value >= 0
-        ):
-            out[key] = float(value)
-        elif (kind is int and _whole(value) and value >= 1) or (
-            kind is str and isinstance(value, str)
-        ):
-            out[key] = value
+        kind, *bounds = keys[key]
+        name = f"profile {profile!r}: {section}.{key}"
+        if kind is float:
+            out[key] = check_number(name, value, bounds[0], inclusive=bounds[1])
+        elif kind is int:
+            out[key] = check_whole(name, value, bounds[0])
+        elif kind is str and not isinstance(value, str):
+            raise ConfigurationError(f"{name} must be a string")
         else:
-            expect = {float: "a number >= 0", int: "a whole number >= 1", str: "a string"}[kind]
-            raise ConfigurationError(f"profile {profile!r}: {section}.{key} must be {expect}")
+            out[key] = value
     return out
-
-
-def _whole(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _transport(profile: str, table: Any) -> TransportOptions:
     values = _section(profile, "transport", table, _TRANSPORT_KEYS)
     retry_keys = ("max_attempts", "backoff_initial", "backoff_max", "max_retry_after")
-    retry = RetryPolicy(**{k: values.pop(k) for k in retry_keys if k in values})
-    rate = RateLimit.parse(values.pop("rate_limit")) if "rate_limit" in values else None
-    return TransportOptions(retry=retry, rate_limit=rate, **values)
+    try:
+        retry = RetryPolicy(**{k: values.pop(k) for k in retry_keys if k in values})
+        rate = RateLimit.parse(values.pop("rate_limit")) if "rate_limit" in values else None
+        return TransportOptions(retry=retry, rate_limit=rate, **values)
+    except ConfigurationError as exc:  # a check across settings, or the user agent
+        raise ConfigurationError(f"profile {profile!r}: {exc.message}") from None
 
 
 __all__ = [

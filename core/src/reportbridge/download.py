@@ -23,6 +23,7 @@ _CD_STAR = re.compile(r"filename\*\s*=\s*([^']*)'[^']*'([^;]+)", re.IGNORECASE)
 _CD_PLAIN = re.compile(
     r"filename\s*=\s*(\\?\"(?P<q>[^\"\\]*(?:\\.[^\"\\]*)*)\\?\"|(?P<t>[^;]+))", re.IGNORECASE
 )
+_CHARSETS = frozenset({"utf-8", "utf8", "iso-8859-1", "latin-1", "latin1", "us-ascii"})
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f/\\:*?\"<>|]+")
 _MAX_NAME_BYTES = 200
 _RESERVED = {
@@ -43,9 +44,11 @@ def filename_from_disposition(value: str | None) -> str | None:
 
     m = _CD_STAR.search(value)
     if m:
-        return unquote(
-            m.group(2).strip().strip('"'), encoding=m.group(1) or "utf-8", errors="replace"
-        )
+        # RFC 8187 allows UTF-8 and ISO-8859-1; any other charset (unknown to Python or
+        # not a text encoding at all) is read as UTF-8 rather than trusted
+        charset = m.group(1).strip().lower()
+        encoding = charset if charset in _CHARSETS else "utf-8"
+        return unquote(m.group(2).strip().strip('"'), encoding=encoding, errors="replace")
     m = _CD_PLAIN.search(value)
     if not m:
         return None

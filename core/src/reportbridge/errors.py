@@ -127,8 +127,26 @@ class UnknownStatusError(ProviderProtocolError):
         self.raw = raw
 
 
+class ResponseTooLargeError(ProviderProtocolError):
+    """An API answer was larger than the profile's ``transport.max_body_bytes``.
+
+    ``limit`` is that cap in bytes (measured after any Content-Encoding is decoded).
+    """
+
+    def __init__(self, message: str, *, limit: int, provider: str | None = None) -> None:
+        super().__init__(message, provider=provider)
+        self.limit = limit
+
+
 class TransportError(ReportBridgeError):
     """The request could not be completed (connection, timeout, TLS, redirect loop...)."""
+
+
+class DeadlineExceededError(TransportError):
+    """The deadline of the operation (``wait(timeout=)``, ``fetch(timeout=)``) came first.
+
+    Raised by the transport; the façade turns it into the operation's own error.
+    """
 
 
 class SubmissionUncertainError(TransportError):
@@ -202,6 +220,7 @@ def error_for_status(
 __all__ = [
     "AuthenticationError",
     "ConfigurationError",
+    "DeadlineExceededError",
     "DownloadError",
     "JobTimeoutError",
     "LocalWriteError",
@@ -213,6 +232,7 @@ __all__ = [
     "RateLimitedError",
     "RejectedRequestError",
     "ReportBridgeError",
+    "ResponseTooLargeError",
     "ServiceError",
     "SubmissionUncertainError",
     "TransportError",

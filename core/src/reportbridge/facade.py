@@ -10,11 +10,16 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+import reportbridge.transport.deadline as deadline
 from reportbridge.config import Profile, load_config, parse_profile
 from reportbridge.errors import (
     TRANSIENT_ERRORS,
     ConfigurationError,
+    DeadlineExceededError,
+    DownloadError,
     JobTimeoutError,
+    ServiceError,
+    TransportError,
     UnknownStatusError,
     UnsupportedOperationError,
     ValidationError,
@@ -220,54 +225,68 @@ class Reports:
     ) -> ReportJob:
         """Poll until the job is terminal. Raises :class:`JobTimeoutError` after ``timeout`` s.
 
+        ``timeout`` is a hard deadline: no sleep, retry back-off, Retry-After or read
+        (a server answering one byte at a time included) runs past it. NaN, infinite or
+        negative is a :class:`ValidationError`; None waits without limit.
+
         A poll that fails in a way that may pass (connection trouble, 5xx, 429, a garbled
         answer) is tried again at the next interval, up to ``max_poll_errors`` in a row;
         an unknown vendor status or refused credentials end the wait at once.
         """
+        timeout = deadline.check_timeout(timeout)
         current = self.job(job)
         policy = policy or self.profile(current.profile).polling
-        deadline = None if timeout is None else time.monotonic() + timeout
+
+        def timed_out(early: Exception | None = None) -> JobTimeoutError:
+            limit = f"{timeout:g} s timeout" if timeout is not None else "deadline"
+            when = f"at its {limit}"
+            if early is not None and not deadline.expired():
+                when = f"before its {limit}, which leaves no time to ask again ({early})"
+            return JobTimeoutError(
+                f"job {current.job_id} on profile {current.profile!r} is still "
+                f"{current.status.value}: the wait ended {when}; resume with its reference",
+                current,
+            )
+
         n = errors = 0
         hint: float | None = None
-        while True:
-            if n:
-                delay = policy.delay(n, hint)
-                if deadline is not None:
-                    left = deadline - time.monotonic()
-                    if left <= 0:
-                        raise JobTimeoutError(
-                            f"job {current.job_id} on profile {current.profile!r} is still "
-                            f"{current.status.value} after {timeout:g} s; resume with its "
-                            "reference",
-                            current,
-                        )
-                    delay = min(delay, left)
-                if stop is not None:
-                    if stop.wait(delay):
-                        raise KeyboardInterrupt
-                else:
-                    self._sleep(delay)
-            n += 1
-            try:
-                current = self.poll(current)
-                errors, hint = 0, current.poll_after
-            except _TRANSIENT as exc:
-                if isinstance(exc, UnknownStatusError) or errors >= max_poll_errors:
-                    raise
-                errors += 1
-                hint = getattr(exc, "retry_after", None)
-                log.warning(
-                    "poll failed; trying again",
-                    profile=current.profile,
-                    job_id=current.job_id,
-                    error=f"{type(exc).__name__}: {exc}",
-                    failures_in_a_row=errors,
-                )
-                continue
-            if on_update is not None:
-                on_update(current)
-            if current.is_terminal:
-                return current
+        with deadline.deadline_after(timeout):
+            while True:
+                if n:
+                    delay = policy.delay(n, hint)
+                    left = deadline.remaining()
+                    if left is not None:
+                        if left <= 0:
+                            raise timed_out()
+                        delay = min(delay, left)
+                    if stop is not None:
+                        if stop.wait(delay):
+                            raise KeyboardInterrupt
+                    else:
+                        self._sleep(delay)
+                n += 1
+                try:
+                    current = self.poll(current)
+                    errors, hint = 0, current.poll_after
+                except _TRANSIENT as exc:
+                    if isinstance(exc, DeadlineExceededError) or deadline.expired():
+                        raise timed_out(exc) from None
+                    if isinstance(exc, UnknownStatusError) or errors >= max_poll_errors:
+                        raise
+                    errors += 1
+                    hint = getattr(exc, "retry_after", None)
+                    log.warning(
+                        "poll failed; trying again",
+                        profile=current.profile,
+                        job_id=current.job_id,
+                        error=f"{type(exc).__name__}: {exc}",
+                        failures_in_a_row=errors,
+                    )
+                    continue
+                if on_update is not None:
+                    on_update(current)
+                if current.is_terminal:
+                    return current
 
     def cancel(self, job: JobLike) -> ReportJob:
         """Ask the vendor to stop the job. Unsupported providers raise before any request."""
@@ -302,6 +321,7 @@ class Reports:
         on_progress: Callable[[int, int | None], None] | None = None,
         on_file: Callable[[FetchedFile], None] | None = None,
         download_attempts: int = 3,
+        timeout: float | None = None,
     ) -> list[FetchedFile]:
         """Download the job's result into ``dest_dir``: one file per part, in part order.
 
@@ -315,17 +335,26 @@ class Reports:
         replaces the name, or is called with the safe proposal). A part that breaks off
         is resumed with Range where the vendor allows, else fetched again, up to
         ``download_attempts`` times, alone; nothing partial is ever kept.
+
+        ``timeout`` is a hard deadline (seconds) for the whole fetch, retries and resumes
+        included: when it passes, the download in progress is abandoned with
+        :class:`DownloadError` (files already completed stay, each whole and verified).
+        Independently, a download that receives no byte for the profile's
+        ``transport.stall_timeout`` fails (and is tried again).
         """
-        return self._fetch_parts(
-            self._fetchable(job, early=False),
-            dest_dir,
-            format=format,
-            parts=parts,
-            skip=skip,
-            filename=filename,
-            on_progress=on_progress,
-            on_file=on_file,
-            download_attempts=download_attempts,
+        return self._within(
+            timeout,
+            lambda: self._fetch_parts(
+                self._fetchable(job, early=False),
+                dest_dir,
+                format=format,
+                parts=parts,
+                skip=skip,
+                filename=filename,
+                on_progress=on_progress,
+                on_file=on_file,
+                download_attempts=download_attempts,
+            ),
         )
 
     def fetch_available(
@@ -335,6 +364,7 @@ class Reports:
         *,
         format: str | None = None,
         skip: Iterable[str] = (),
+        timeout: float | None = None,
         **kw: Any,
     ) -> list[FetchedFile]:
         """As :meth:`fetch`, for the parts already available while the job still runs.
@@ -344,8 +374,29 @@ class Reports:
         error (a single-file result has nothing available until it ends); a job that
         failed, was cancelled or expired is.
         """
-        current = self._fetchable(job, early=True)
-        return self._fetch_parts(current, dest_dir, format=format, skip=skip, **kw)
+        return self._within(
+            timeout,
+            lambda: self._fetch_parts(
+                self._fetchable(job, early=True), dest_dir, format=format, skip=skip, **kw
+            ),
+        )
+
+    @staticmethod
+    def _within(timeout: float | None, fetch: Callable[[], list[FetchedFile]]) -> list[FetchedFile]:
+        """Run ``fetch`` under a hard deadline; running past it is a :class:`DownloadError`."""
+        timeout = deadline.check_timeout(timeout)
+        with deadline.deadline_after(timeout):
+            try:
+                return fetch()
+            except (TransportError, ServiceError) as exc:
+                if not (isinstance(exc, DeadlineExceededError) or deadline.expired()):
+                    raise
+                within = f"within {timeout:g} s" if timeout is not None else "by its deadline"
+                raise DownloadError(
+                    f"fetch did not finish {within}; the download in progress was abandoned "
+                    "and nothing partial was kept",
+                    provider=exc.provider,
+                ) from None
 
     def _fetchable(self, job: JobLike, *, early: bool) -> ReportJob:
         current = self.job(job)

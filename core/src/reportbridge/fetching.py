@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Sequence
 
 import attrs
 
+import reportbridge.transport.deadline as deadline
 from reportbridge.download import safe_filename, write_stream
 from reportbridge.errors import (
     NotFoundError,
@@ -223,7 +224,12 @@ class PartDownloads:
                 ) from None
             except (TransportError, ServiceError) as exc:
                 # Nothing of this part was kept; a fresh request (and signed URL) may succeed.
-                if attempt == self.attempts or isinstance(exc, SubmissionUncertainError):
+                pause = min(2.0**attempt, 10.0)
+                if (
+                    attempt == self.attempts
+                    or isinstance(exc, SubmissionUncertainError)
+                    or not deadline.fits(pause)
+                ):
                     raise
                 log.warning(
                     "download failed; trying again",
@@ -232,7 +238,7 @@ class PartDownloads:
                     error=f"{type(exc).__name__}: {exc}",
                     attempt=attempt,
                 )
-                self.sleep(min(2.0**attempt, 10.0))
+                self.sleep(pause)
         raise AssertionError("unreachable: the last attempt returns or raises")
 
 

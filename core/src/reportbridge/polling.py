@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import random
 
 import attrs
@@ -25,11 +26,20 @@ class PollPolicy:
     max_hint: float = 300.0
 
     def __attrs_post_init__(self) -> None:
-        if self.initial <= 0 or self.cap <= 0 or self.backoff < 1 or not 0 <= self.jitter < 1:
+        values = (self.initial, self.backoff, self.cap, self.jitter, self.max_hint)
+        if (
+            not all(isinstance(v, int | float) and math.isfinite(v) for v in values)
+            or self.initial <= 0
+            or self.cap <= 0
+            or self.backoff < 1
+            or not 0 <= self.jitter < 1
+            or self.max_hint < 0
+        ):
             raise ConfigurationError(
-                "polling needs initial > 0, cap > 0, backoff >= 1 and 0 <= jitter < 1; got "
-                f"initial={self.initial}, cap={self.cap}, backoff={self.backoff}, "
-                f"jitter={self.jitter}"
+                "polling needs finite numbers: initial > 0, cap > 0, backoff >= 1, "
+                f"0 <= jitter < 1 and max_hint >= 0; got initial={self.initial}, "
+                f"cap={self.cap}, backoff={self.backoff}, jitter={self.jitter}, "
+                f"max_hint={self.max_hint}"
             )
 
     def delay(self, poll_number: int, hint: float | None = None) -> float:

@@ -179,6 +179,20 @@ def cmd_list(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _seconds(text: str) -> float:
+    """A --timeout value: refused before anything is sent unless finite and >= 0."""
+    from reportbridge.transport.deadline import check_timeout
+
+    try:
+        seconds = check_timeout(float(text), field="--timeout")
+    except (ValueError, ValidationError):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a number of seconds (finite, >= 0)"
+        ) from None
+    assert seconds is not None
+    return seconds
+
+
 def add_parsers(sub: Any) -> None:
     def common(p: argparse.ArgumentParser) -> None:
         p.add_argument("--json", action="store_true", help="print one JSON object per result")
@@ -189,7 +203,7 @@ def add_parsers(sub: Any) -> None:
     p.add_argument("-p", "--param", action="append", metavar="KEY=VALUE", help="a report parameter")
     p.add_argument("--params-json", metavar="JSON", help="parameters as one JSON object")
     p.add_argument("--wait", action="store_true", help="wait until the job finishes")
-    p.add_argument("--timeout", type=float, metavar="S", help="give up waiting after S seconds")
+    p.add_argument("--timeout", type=_seconds, metavar="S", help="give up waiting after S seconds")
     p.add_argument(
         "--fetch", metavar="DIR", help="wait, then download the result (every part) into DIR"
     )
@@ -206,7 +220,7 @@ def add_parsers(sub: Any) -> None:
 
     p = sub.add_parser("wait", help="wait until a job finishes")
     p.add_argument("ref")
-    p.add_argument("--timeout", type=float, metavar="S")
+    p.add_argument("--timeout", type=_seconds, metavar="S")
     p.add_argument("--fetch", metavar="DIR", help="then download the result into DIR")
     p.add_argument("--format", metavar="FMT")
     common(p)

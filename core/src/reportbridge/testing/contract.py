@@ -14,23 +14,52 @@ The provider's simulator must accept the keyword options ``job_seconds`` (how lo
 job runs) and ``file_size`` (bytes of each report file), and say what it served
 (``served_sha256``): every file ``fetch`` returns, one per result part, is checked
 against it.
+
+The provider's simulator must also declare its fault paths
+(``Simulator.fault_paths``: "poll", "download", and "token" where there is a token
+endpoint) for the hostile-server cases, which every provider inherits:
+
+- a poll, a download and a token request redirected to a foreign origin (a recording
+  server on 127.0.0.2, named plainly or behind a ``\\@`` that ``urllib.parse`` reads as
+  the vendor's own host) bring no credential there: no secret of ``simulator.secrets()``,
+  no Authorization value the simulator received, in any encoding; a token request
+  sends nothing there at all;
+- a poll answer that never ends, or a gzip bomb, stops at ``transport.max_body_bytes``
+  with ``ResponseTooLargeError`` and bounded memory;
+- ``wait(timeout=)`` ends with ``JobTimeoutError`` by its deadline against a poll
+  answered ``429 Retry-After: 1000`` or trickled a byte at a time.
 """
 
 from __future__ import annotations
 
+import contextlib
+import tracemalloc
 from collections.abc import Iterator
 from typing import Any, ClassVar
 
 import pytest
 
-from reportbridge.errors import UnsupportedOperationError, ValidationError
+from reportbridge.errors import (
+    AuthenticationError,
+    JobTimeoutError,
+    ReportBridgeError,
+    ResponseTooLargeError,
+    UnsupportedOperationError,
+    ValidationError,
+)
 from reportbridge.plugins import PluginRegistry
 from reportbridge.polling import PollPolicy
 from reportbridge.refs import decode_ref
 from reportbridge.status import ReportStatus
+from reportbridge.testing import hostile
+from reportbridge.testing.faults import Fault
+from reportbridge.testing.hostile import HostileServer, call_bounded
 from reportbridge.testing.server import Simulator
 
 FAST = PollPolicy(initial=0.05, backoff=1.2, cap=0.2, jitter=0.0)
+#: a hang guard for the deadline cases: far beyond every deadline they set
+HANG_GUARD = 60.0
+SMALL_CAP = 64 * 1024
 
 
 class ProviderContract:
@@ -183,3 +212,139 @@ class ProviderContract:
             with pytest.raises(ValidationError):
                 reports.fetch(job, tmp_path, format=self.fetch_format)
             assert not any(tmp_path.iterdir())
+
+    # -- hostile servers (see the module docstring) ------------------------------------
+    @pytest.fixture
+    def trap(self) -> Iterator[HostileServer]:
+        with HostileServer() as server:
+            yield server
+
+    def inject(self, simulator: Simulator, kind: str, **fault: Any) -> str:
+        """Add a fault on the simulator's ``kind`` path; skips when it declares none."""
+        if kind not in simulator.fault_paths:
+            pytest.skip(f"the {self.provider_name} simulator declares no {kind!r} fault path")
+        method, path, _origin = simulator.fault_paths[kind]
+        label = f"contract-{kind}"
+        simulator.faults.add(Fault(path=path, method=method, label=label, **fault))
+        return label
+
+    def assert_injected(self, simulator: Simulator, label: str) -> None:
+        assert simulator.faults.injected.get(label), (
+            f"the {label} fault never met a request: check the simulator's fault_paths"
+        )
+
+    def assert_nothing_leaked(self, simulator: Simulator, trap: HostileServer) -> None:
+        issued = {
+            v
+            for r in simulator.requests
+            for k, v in r.headers.items()
+            if k.lower() == "authorization"
+        }
+        assert trap.leaks([*simulator.secrets(), *issued]) == []
+
+    def other_reports(
+        self, simulator: Simulator, registry: PluginRegistry, **transport: Any
+    ) -> Any:
+        from reportbridge.facade import Reports
+
+        profiles = self.profiles(simulator)
+        profiles["contract"]["transport"] = {
+            **profiles["contract"].get("transport", {}),
+            **transport,
+        }
+        return Reports.from_profiles(profiles, registry=registry)
+
+    def foreign_location(
+        self, simulator: Simulator, kind: str, trap: HostileServer, shape: str
+    ) -> dict[str, str]:
+        """A Location on the trap: plainly, or written so that urllib.parse reads the
+        faulted path's own origin while urllib3 connects to the trap."""
+        if shape == "plain":
+            return {"Location": trap.url("/stolen")}
+        home = simulator.origin_url(simulator.fault_paths[kind][2]).split("//", 1)[1]
+        return {"Location": f"{trap.origin}\\@{home}/stolen"}
+
+    @pytest.mark.parametrize("shape", ["plain", "parser-confusion"])
+    @pytest.mark.parametrize("status", [302, 307, 308])
+    def test_poll_redirected_to_a_foreign_origin_carries_no_credential(
+        self, reports: Any, simulator: Simulator, trap: HostileServer, status: int, shape: str
+    ) -> None:
+        job = reports.run("contract", self.report_type, **self.params)
+        location = self.foreign_location(simulator, "poll", trap, shape)
+        label = self.inject(simulator, "poll", status=status, headers=location, times=None)
+        with contextlib.suppress(ReportBridgeError):  # any typed outcome; never a leak
+            reports.poll(job)
+        self.assert_injected(simulator, label)
+        self.assert_nothing_leaked(simulator, trap)
+
+    @pytest.mark.parametrize("shape", ["plain", "parser-confusion"])
+    @pytest.mark.parametrize("status", [302, 307])
+    def test_download_redirected_to_a_foreign_origin_carries_no_credential(
+        self,
+        reports: Any,
+        simulator: Simulator,
+        trap: HostileServer,
+        status: int,
+        shape: str,
+        tmp_path: Any,
+    ) -> None:
+        done = reports.wait(
+            reports.run("contract", self.report_type, **self.params), timeout=30, policy=FAST
+        )
+        location = self.foreign_location(simulator, "download", trap, shape)
+        label = self.inject(simulator, "download", status=status, headers=location, times=None)
+        with contextlib.suppress(ReportBridgeError):
+            reports.fetch(done, tmp_path, format=self.fetch_format, download_attempts=1)
+        self.assert_injected(simulator, label)
+        self.assert_nothing_leaked(simulator, trap)
+        assert not any(tmp_path.iterdir()), "nothing from the foreign origin was kept"
+
+    @pytest.mark.parametrize("status", [301, 302, 307, 308])
+    def test_token_request_redirected_anywhere_sends_nothing_there(
+        self, simulator: Simulator, registry: PluginRegistry, trap: HostileServer, status: int
+    ) -> None:
+        location = {"Location": trap.url("/token")}
+        label = self.inject(simulator, "token", status=status, headers=location, times=None)
+        with self.other_reports(simulator, registry) as fresh, pytest.raises(AuthenticationError):
+            fresh.run("contract", self.report_type, **self.params)
+        self.assert_injected(simulator, label)
+        assert trap.received == b"", "a token request followed a redirect"
+
+    @pytest.mark.parametrize("body", ["endless", "gzip-bomb"])
+    def test_poll_answer_is_capped_with_bounded_memory(
+        self, simulator: Simulator, registry: PluginRegistry, body: str
+    ) -> None:
+        hostile_body = {
+            "endless": ({}, hostile.endless_json_body),
+            "gzip-bomb": ({"Content-Encoding": "gzip"}, hostile.gzip_bomb_body),
+        }
+        headers, stream = hostile_body[body]
+        with self.other_reports(simulator, registry, max_body_bytes=SMALL_CAP) as capped:
+            job = capped.run("contract", self.report_type, **self.params)
+            label = self.inject(
+                simulator, "poll", status=200, headers=headers, stream=stream, times=None
+            )
+            tracemalloc.start()
+            try:
+                with pytest.raises(ResponseTooLargeError) as info:
+                    call_bounded(lambda: capped.poll(job), limit=HANG_GUARD)
+                _, peak = tracemalloc.get_traced_memory()
+            finally:
+                tracemalloc.stop()
+        self.assert_injected(simulator, label)
+        assert info.value.limit == SMALL_CAP and "max_body_bytes" in str(info.value)
+        assert peak < 16 * SMALL_CAP, f"{peak} bytes held for a {SMALL_CAP}-byte cap"
+
+    @pytest.mark.parametrize("answer", ["retry-after", "trickle"])
+    def test_wait_returns_by_its_deadline(
+        self, reports: Any, simulator: Simulator, answer: str
+    ) -> None:
+        job = reports.run("contract", self.report_type, **self.params)
+        fault: dict[str, Any] = (
+            {"status": 429, "retry_after": "1000"} if answer == "retry-after" else {"trickle": 0.3}
+        )
+        label = self.inject(simulator, "poll", times=None, **fault)
+        with pytest.raises(JobTimeoutError) as info:
+            call_bounded(lambda: reports.wait(job, timeout=1, policy=FAST), limit=HANG_GUARD)
+        self.assert_injected(simulator, label)
+        assert getattr(info.value.job, "job_id", None) == job.job_id

@@ -1,10 +1,11 @@
-"""Fault injection for simulators: error statuses, delays, cut connections."""
+"""Fault injection for simulators: error statuses, delays, cut connections, and hostile
+answers (redirects anywhere, endless, trickling or compressed bodies)."""
 
 from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import attrs
 
@@ -14,7 +15,11 @@ class Fault:
     """One injected fault, matched on method and path (a regular expression).
 
     - ``status``: answer with this status instead (``retry_after`` adds the header,
-      ``body`` the payload, default a small JSON error);
+      ``headers`` any others, such as ``Location`` or ``Content-Encoding``; ``body`` the
+      payload, default a small JSON error; ``stream`` a factory of body chunks, sent
+      chunked, such as :func:`reportbridge.testing.hostile.endless_json_body`);
+    - ``trickle``: seconds between the body's bytes, sent one at a time (with or
+      without ``status``: a real answer can trickle too);
     - ``delay``: seconds to sleep before answering (a slow server, read timeouts);
     - ``drop_after``: send the real headers and this many body bytes, then cut the
       connection;
@@ -28,6 +33,9 @@ class Fault:
     status: int | None = None
     retry_after: str | None = None
     body: bytes | None = None
+    headers: dict[str, str] | None = None
+    stream: Callable[[], Iterable[bytes]] | None = None
+    trickle: float | None = None
     delay: float = 0.0
     drop_after: int | None = None
     bad_length: int | None = None
@@ -86,4 +94,6 @@ def _kind(fault: Fault) -> str:
         return "dropped_connection"
     if fault.bad_length is not None:
         return "wrong_content_length"
+    if fault.trickle is not None:
+        return "trickle"
     return "delay"

@@ -16,7 +16,7 @@ import socket
 import ssl
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -87,10 +87,12 @@ class Simulator:
         self._lock = threading.RLock()
         self._servers: dict[str, _Server] = {}
         self._threads: list[threading.Thread] = []
+        self._stopping = threading.Event()  # ends trickling and endless fault bodies
         self._routes = self._collect_routes()
 
     # -- lifecycle -------------------------------------------------------------------
     def start(self) -> Simulator:
+        self._stopping.clear()
         needed = {origin for _, _, origin, _ in self._routes} | set(self.origins)
         for origin in sorted(needed):
             server = _Server(self, origin, self.ssl_context)
@@ -106,6 +108,7 @@ class Simulator:
         return self
 
     def stop(self) -> None:
+        self._stopping.set()
         for server in self._servers.values():
             server.shutdown()
             server.server_close()
@@ -244,12 +247,19 @@ class Simulator:
                     time.monotonic(),
                 )
             )
-        self._write(h, resp, fault if fault is not None and fault.status is None else None)
+        self._write(
+            h,
+            resp,
+            fault if fault is not None and fault.status is None else None,
+            trickle=fault.trickle if fault is not None else None,
+        )
 
     def _fault_response(self, fault: Fault) -> Response:
-        headers = {"Content-Type": "application/json"}
+        headers = {"Content-Type": "application/json", **(fault.headers or {})}
         if fault.retry_after is not None:
             headers["Retry-After"] = fault.retry_after
+        if fault.stream is not None:
+            return Response(int(fault.status or 500), headers, self._until_stopped(fault.stream()))
         body = (
             fault.body
             if fault.body is not None
@@ -257,9 +267,19 @@ class Simulator:
         )
         return Response(int(fault.status or 500), headers, body)
 
-    def _write(self, h: _HandlerClass, resp: Response, fault: Fault | None) -> None:
+    def _until_stopped(self, chunks: Iterable[bytes]) -> Iterator[bytes]:
+        for chunk in chunks:
+            if self._stopping.is_set():
+                return
+            yield chunk
+
+    def _write(
+        self, h: _HandlerClass, resp: Response, fault: Fault | None, *, trickle: float | None = None
+    ) -> None:
         body = resp.body
         chunks: Iterator[bytes] = iter([body]) if isinstance(body, bytes) else iter(body)
+        if trickle:
+            chunks = self._trickled(chunks, trickle)
         length = len(body) if isinstance(body, bytes) else resp.length
         try:
             h.send_response(resp.status)
@@ -296,6 +316,13 @@ class Simulator:
                 self._cut(h)
         except (BrokenPipeError, ConnectionResetError, ssl.SSLError, OSError):
             h.close_connection = True
+
+    def _trickled(self, chunks: Iterator[bytes], every: float) -> Iterator[bytes]:
+        for chunk in chunks:
+            for i in range(len(chunk)):
+                if self._stopping.wait(every):
+                    return
+                yield chunk[i : i + 1]
 
     @staticmethod
     def _cut(h: _HandlerClass) -> None:

@@ -17,13 +17,20 @@ if TYPE_CHECKING:
         StaticHeaders,
         TokenSource,
     )
+    from reportbridge.transport.deadline import deadline_after
     from reportbridge.transport.http import HttpClient, HttpResponse
     from reportbridge.transport.options import TransportOptions
     from reportbridge.transport.ratelimit import RateLimit, RateLimiter
     from reportbridge.transport.retry import RetryPolicy, parse_retry_after
+    from reportbridge.transport.urls import Origin, check_url_allowed, parse_origin, same_origin
 
 _WHERE = {
     "HttpClient": "http",
+    "Origin": "urls",
+    "check_url_allowed": "urls",
+    "deadline_after": "deadline",
+    "parse_origin": "urls",
+    "same_origin": "urls",
     "HttpResponse": "http",
     "NoAuth": "auth",
     "OAuth2ClientCredentials": "auth",
@@ -50,6 +57,7 @@ __all__ = [
     "HttpResponse",
     "NoAuth",
     "OAuth2ClientCredentials",
+    "Origin",
     "RateLimit",
     "RateLimiter",
     "RetryPolicy",
@@ -57,5 +65,9 @@ __all__ = [
     "StaticHeaders",
     "TokenSource",
     "TransportOptions",
+    "check_url_allowed",
+    "deadline_after",
+    "parse_origin",
     "parse_retry_after",
+    "same_origin",
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import math
 import re
 import threading
 import time
@@ -12,7 +13,8 @@ from urllib.parse import quote, urlencode, urlsplit
 
 from reportbridge.errors import AuthenticationError, ConfigurationError, ProviderProtocolError
 from reportbridge.logging import get_logger, redact_text, register_secret
-from reportbridge.transport.tls import check_url_allowed
+from reportbridge.transport.headers import header_problem
+from reportbridge.transport.urls import check_url_allowed
 
 log = get_logger("reportbridge.auth")
 
@@ -21,6 +23,8 @@ class Answer(Protocol):
     """What a credential source reads of a response (an :class:`HttpResponse`)."""
 
     status: int
+
+    def close(self) -> None: ...
 
     def text(self) -> str: ...
 
@@ -39,6 +43,7 @@ class Requester(Protocol):
         headers: Mapping[str, str] | None = ...,
         idempotent: bool | None = ...,
         authenticate: bool = ...,
+        follow_redirects: bool = ...,
         what: str = ...,
     ) -> Answer: ...
 
@@ -46,9 +51,10 @@ class Requester(Protocol):
 class TokenSource(Protocol):
     """Adds credentials to API requests (only ever to the API's own origin).
 
-    A source that sets headers other than Authorization names them (lower case) in a
-    ``header_names`` attribute, as :class:`StaticHeaders` does, so the client drops them
-    too when a redirect leaves the origin.
+    Whatever headers a source sets, the client never sends them to another origin: a
+    redirect elsewhere keeps only a short list of harmless headers
+    (:func:`reportbridge.transport.headers.portable`). ``header_names`` (as
+    :class:`StaticHeaders` has) says which headers a source sets, for documentation.
     """
 
     def bind(self, http: Requester) -> None:
@@ -82,8 +88,15 @@ class StaticBearerToken:
     """A token issued out of band (an API key, a personal token); never refreshed."""
 
     def __init__(self, token: str) -> None:
-        if not token or not token.strip():
+        if not isinstance(token, str) or not token.strip():
             raise AuthenticationError("the bearer token is empty; set the profile's token")
+        if header_problem("Authorization", f"Bearer {token.strip()}") is not None:
+            register_secret(token)
+            raise ConfigurationError(
+                "the bearer token cannot be sent in an Authorization header: it holds a line "
+                "break, a control character or a character outside Latin-1; check the "
+                "profile's token setting"
+            )
         self._token = token.strip()
         register_secret(self._token)
 
@@ -116,8 +129,8 @@ class StaticHeaders:
     value. Every value, and each of ``secrets`` (the parts a value is made of, so that a
     key is redacted wherever it appears alone), is registered for redaction.
 
-    :attr:`header_names` tells the HTTP client which headers carry credentials: it adds
-    them on the API's own origin only and drops any copy of them on a redirect elsewhere.
+    :attr:`header_names` names the headers it sets; the HTTP client adds them on the API's
+    own origin only and, like every credential, never sends them on to another origin.
     A 401 cannot be cured by asking again, so :meth:`invalidate` says False.
     """
 
@@ -255,9 +268,19 @@ class OAuth2ClientCredentials:
             headers=headers,
             authenticate=False,
             idempotent=True,  # asking for a token twice is harmless
+            follow_redirects=False,  # the client secret goes to the token URL or nowhere
             what="token request",
         )
         host = urlsplit(self.token_url).hostname
+        if 300 <= resp.status < 400:
+            resp.close()
+            raise AuthenticationError(
+                f"token request to {_shown(self.token_url)} was answered with a redirect "
+                f"(HTTP {resp.status}); token requests never follow redirects, so the "
+                "credentials were not sent on: set token_url to the URL that issues tokens",
+                provider=self.provider,
+                status_code=resp.status,
+            )
         if resp.status != 200:
             detail = redact_text(resp.text()[:300])
             raise AuthenticationError(
@@ -273,13 +296,32 @@ class OAuth2ClientCredentials:
             raise ProviderProtocolError(
                 f"token response from {host} has no access_token", provider=self.provider
             )
-        try:
-            lifetime = float(body.get("expires_in", 300))
-        except (TypeError, ValueError):
-            lifetime = 300.0
         register_secret(token)
+        if header_problem("Authorization", f"Bearer {token}") is not None:
+            raise ProviderProtocolError(
+                f"token response from {host} holds an access_token that cannot be sent in an "
+                "Authorization header (a line break, a control character or a character "
+                "outside Latin-1); it was not used",
+                provider=self.provider,
+            )
+        lifetime = _lifetime(body.get("expires_in", 300))
         margin = min(self.refresh_margin, lifetime / 2)
         self._token = token
         self._expires_at = started + lifetime - margin
         self.tokens_issued += 1
         log.debug("token issued", host=host, expires_in=lifetime)
+
+
+def _lifetime(value: Any) -> float:
+    """A token's lifetime in seconds; a missing, odd or endless one counts as 5 minutes."""
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError, OverflowError):
+        return 300.0
+    return seconds if math.isfinite(seconds) and 0 < seconds <= 86_400 else 300.0
+
+
+def _shown(url: str) -> str:
+    """A URL as an error may show it: scheme, host, port and path, never a query."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.hostname}{f':{parts.port}' if parts.port else ''}{parts.path}"

@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 import attrs
 
-from reportbridge.errors import ConfigurationError
+from reportbridge.errors import ConfigurationError, DeadlineExceededError
 
 
 @attrs.frozen
@@ -84,8 +84,12 @@ class RateLimiter:
         # fetch a token (another request) between its slot and its sending
         self._mine = threading.local()
 
-    def acquire(self) -> float:
-        """Wait for a slot; returns the seconds waited."""
+    def acquire(self, *, until: float | None = None) -> float:
+        """Wait for a slot; returns the seconds waited.
+
+        ``until`` (a ``time.monotonic()`` deadline) ends the wait early with
+        :class:`DeadlineExceededError` when no slot frees up before it.
+        """
         waited = 0.0
         while True:
             with self._lock:
@@ -100,6 +104,11 @@ class RateLimiter:
                     return waited
                 delay = self.limit.per_seconds - (now - self._sent[0])
             delay = max(delay, 0.001)
+            if until is not None and time.monotonic() + delay >= until:
+                raise DeadlineExceededError(
+                    f"the client-side rate limit ({self.limit.requests} per "
+                    f"{self.limit.per_seconds:g} s) has no free slot before the deadline"
+                )
             self._sleep(delay)
             waited += delay
 

@@ -8,6 +8,8 @@ import random
 
 import attrs
 
+from reportbridge.transport.limits import check_number, check_whole
+
 
 def parse_retry_after(value: str | None, *, now: dt.datetime | None = None) -> float | None:
     """Seconds to wait from a Retry-After header (delta-seconds or HTTP date)."""
@@ -43,6 +45,11 @@ class RetryPolicy:
     backoff_max: float = 30.0
     max_retry_after: float = 1200.0
     retry_statuses: frozenset[int] = frozenset({429, 500, 502, 503, 504})
+
+    def __attrs_post_init__(self) -> None:
+        check_whole("transport.max_attempts", self.max_attempts, 1)
+        for name in ("backoff_initial", "backoff_max", "max_retry_after"):
+            check_number(f"transport.{name}", getattr(self, name), 0, inclusive=True)
 
     def backoff(self, attempt: int) -> float:
         """Delay before retry number ``attempt`` (1-based), with full jitter."""

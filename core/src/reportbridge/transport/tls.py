@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-import ipaddress
 import ssl
 from pathlib import Path
-from urllib.parse import urlsplit
 
-from reportbridge.errors import ConfigurationError, ValidationError
+from reportbridge.errors import ConfigurationError
+
+# URL checks live in urls.py; these names stay importable from here for plugins.
+from reportbridge.transport.urls import check_url_allowed, is_loopback_host
+from reportbridge.transport.urls import parse_origin as origin_of
 
 
 def make_ssl_context(ca_bundle: str | Path | None = None) -> ssl.SSLContext:
@@ -32,39 +34,4 @@ def make_ssl_context(ca_bundle: str | Path | None = None) -> ssl.SSLContext:
     return ctx
 
 
-def is_loopback_host(host: str | None) -> bool:
-    if not host:
-        return False
-    host = host.strip("[]").lower()
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def check_url_allowed(url: str, *, what: str = "URL") -> None:
-    """Accept https anywhere and http only to loopback addresses."""
-    parts = urlsplit(url)
-    if parts.scheme == "https" and parts.hostname:
-        return
-    if parts.scheme == "http" and is_loopback_host(parts.hostname):
-        return
-    if parts.scheme == "http":
-        raise ValidationError(
-            f"{what} {parts.scheme}://{parts.hostname}... uses plain http; only https is "
-            "accepted, except for loopback addresses (127.0.0.0/8, ::1, localhost)",
-            field="url",
-        )
-    raise ValidationError(
-        f"{what} must be an absolute https URL (http is accepted for loopback only); got "
-        f"scheme {parts.scheme or '(none)'!r}",
-        field="url",
-    )
-
-
-def origin_of(url: str) -> tuple[str, str, int]:
-    parts = urlsplit(url)
-    default = 443 if parts.scheme == "https" else 80
-    return (parts.scheme, (parts.hostname or "").lower(), parts.port or default)
+__all__ = ["check_url_allowed", "is_loopback_host", "make_ssl_context", "origin_of"]

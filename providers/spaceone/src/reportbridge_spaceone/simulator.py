@@ -86,6 +86,12 @@ class SpaceoneSimulator(Simulator):
         self.ranges = ranges
         self.domain_id = domain_id
         self.user_id = user_id
+        if api_style == "gateway":  # every call is POST /report/report/{verb} there
+            self.fault_paths = {
+                **SpaceoneSimulator.fault_paths,
+                "submit": ("POST", r"^/report/report/create$", "api"),
+                "poll": ("POST", r"^/report/report/get$", "api"),
+            }
         self.store = ReportStore(job_seconds, outcome, outcomes or {})
         self.signer = UrlSigner(url_ttl)
         self._jwt_key = secrets.token_bytes(32)

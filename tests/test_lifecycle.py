@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
-from reportbridge import JobTimeoutError, ReportJob, ReportStatus
+from reportbridge import JobTimeoutError, ReportJob, ReportStatus, ValidationError
 from reportbridge.errors import (
     AuthenticationError,
+    DeadlineExceededError,
     ProviderProtocolError,
     RateLimitedError,
     ServiceError,
@@ -15,17 +18,18 @@ from reportbridge.errors import (
 )
 from reportbridge.lifecycle import WaitSchedule, poll_error_may_pass
 from reportbridge.polling import PollPolicy
+from reportbridge.transport import deadline
 
 POLICY = PollPolicy(initial=1.0, backoff=2.0, cap=8.0, jitter=0.0)
 JOB = ReportJob(provider="toy", profile="p", job_id="j1", report_type="USERS")
 
 
 class Clock:
-    def __init__(self) -> None:
-        self.now = 100.0
+    """``time.monotonic`` for one test: the deadline module reads it at each call."""
 
-    def __call__(self) -> float:
-        return self.now
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.now = 100.0
+        monkeypatch.setattr(time, "monotonic", lambda: self.now)
 
 
 def test_first_poll_at_once_then_the_policy() -> None:
@@ -49,28 +53,50 @@ def test_retry_after_of_a_rate_limited_poll_is_the_next_delay() -> None:
     assert schedule.next_delay() == 7.0
 
 
-def test_the_deadline_caps_the_last_sleep_then_times_out() -> None:
-    clock = Clock()
-    schedule = WaitSchedule(JOB, POLICY, timeout=2.5, clock=clock)
-    assert schedule.next_delay() == 0.0
-    clock.now += 0.1
-    assert schedule.next_delay() == 1.0
-    clock.now += 1.0
-    assert schedule.next_delay() == pytest.approx(1.4)  # not the policy's 2 s
-    clock.now += 1.4
-    with pytest.raises(JobTimeoutError, match=r"j1 on profile 'p' is still pending after 2.5 s"):
-        schedule.next_delay()
+def test_the_deadline_caps_the_last_sleep_then_times_out(monkeypatch: pytest.MonkeyPatch) -> None:
+    clock = Clock(monkeypatch)
+    schedule = WaitSchedule(JOB, POLICY, timeout=2.5)
+    with schedule.running():
+        assert deadline.remaining() == 2.5  # in force for every request made in the block
+        assert schedule.next_delay() == 0.0
+        clock.now += 0.1
+        assert schedule.next_delay() == 1.0
+        clock.now += 1.0
+        assert schedule.next_delay() == pytest.approx(1.4)  # not the policy's 2 s
+        clock.now += 1.4
+        with pytest.raises(
+            JobTimeoutError,
+            match=r"j1 on profile 'p' is still pending: the wait ended at its 2.5 s",
+        ):
+            schedule.next_delay()
+    assert deadline.remaining() is None
 
 
-def test_the_first_poll_is_made_even_with_no_time_left() -> None:
-    clock = Clock()
-    schedule = WaitSchedule(JOB, POLICY, timeout=0, clock=clock)
-    assert schedule.next_delay() == 0.0
-    running = ReportJob(**{**_fields(JOB), "status": ReportStatus.RUNNING})
-    schedule.observed(running)
-    with pytest.raises(JobTimeoutError) as caught:
-        schedule.next_delay()
+def test_the_first_poll_is_made_even_with_no_time_left(monkeypatch: pytest.MonkeyPatch) -> None:
+    Clock(monkeypatch)
+    schedule = WaitSchedule(JOB, POLICY, timeout=0)
+    with schedule.running():
+        assert schedule.next_delay() == 0.0
+        running = ReportJob(**{**_fields(JOB), "status": ReportStatus.RUNNING})
+        schedule.observed(running)
+        with pytest.raises(JobTimeoutError) as caught:
+            schedule.next_delay()
     assert caught.value.job == running
+
+
+def test_a_poll_the_deadline_cut_short_ends_the_wait_as_a_timeout(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    clock = Clock(monkeypatch)
+    schedule = WaitSchedule(JOB, POLICY, timeout=10)
+    with schedule.running():
+        schedule.next_delay()
+        cut = DeadlineExceededError("poll: the deadline passed before it could be sent")
+        with pytest.raises(JobTimeoutError, match="which leaves no time to ask again"):
+            schedule.poll_failed(cut)
+        clock.now += 11  # a failure of any kind once the deadline passed
+        with pytest.raises(JobTimeoutError, match="at its 10 s timeout"):
+            schedule.poll_failed(ServiceError("503"))
 
 
 def test_passing_failures_are_counted_in_a_row_and_reset_by_an_answer() -> None:
@@ -100,10 +126,15 @@ def test_terminal_answer_ends_the_wait() -> None:
     assert schedule.observed(ReportJob(**{**_fields(JOB), "status": ReportStatus.FAILED}))
 
 
-@pytest.mark.parametrize("kw", [{"timeout": -1}, {"max_poll_errors": -1}])
-def test_bad_arguments(kw: dict[str, float]) -> None:
+@pytest.mark.parametrize("timeout", [-1, float("nan"), float("inf"), "10"])
+def test_bad_timeouts_are_refused(timeout: object) -> None:
+    with pytest.raises(ValidationError, match="timeout must be a finite number of seconds"):
+        WaitSchedule(JOB, POLICY, timeout=timeout)  # type: ignore[arg-type]
+
+
+def test_bad_max_poll_errors() -> None:
     with pytest.raises(ValueError, match="must be >= 0"):
-        WaitSchedule(JOB, POLICY, **kw)  # type: ignore[arg-type]
+        WaitSchedule(JOB, POLICY, max_poll_errors=-1)
 
 
 def _fields(job: ReportJob) -> dict[str, object]:

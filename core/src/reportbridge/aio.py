@@ -182,10 +182,13 @@ class AsyncReports:
     ) -> ReportJob:
         """Poll until the job is terminal, sleeping on the event loop between polls.
 
-        The rules are :meth:`Reports.wait`'s: the first poll at once, then the policy (or
-        the vendor's hint); up to ``max_poll_errors`` passing failures in a row are
-        ridden out; an unknown vendor status ends the wait at once; after ``timeout``
-        seconds :class:`~reportbridge.errors.JobTimeoutError` carries the last state.
+        The rules are :meth:`Reports.wait`'s (both run
+        :class:`~reportbridge.lifecycle.WaitSchedule`): the first poll at once, then the
+        policy (or the vendor's hint); up to ``max_poll_errors`` passing failures in a row
+        are ridden out; an unknown vendor status ends the wait at once; ``timeout`` is a
+        hard deadline for the sleeps and for every request of the wait (their reads
+        included), after which :class:`~reportbridge.errors.JobTimeoutError` carries the
+        last state.
         ``on_update`` is called on the loop after every answer; when it returns an
         awaitable (it is a coroutine function), the wait awaits it before going on.
         """
@@ -196,22 +199,23 @@ class AsyncReports:
             timeout=timeout,
             max_poll_errors=max_poll_errors,
         )
-        while True:
-            delay = schedule.next_delay()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            try:
-                current = await self.in_executor(self.reports.poll, schedule.job)
-            except ReportBridgeError as exc:
-                if not schedule.poll_failed(exc):
-                    raise
-                continue
-            if on_update is not None:
-                step = on_update(current)
-                if step is not None:
-                    await step
-            if schedule.observed(current):
-                return current
+        with schedule.running():  # this task's context: its executor calls carry the deadline
+            while True:
+                delay = schedule.next_delay()
+                if delay > 0:
+                    await asyncio.sleep(delay)
+                try:
+                    current = await self.in_executor(self.reports.poll, schedule.job)
+                except ReportBridgeError as exc:
+                    if not schedule.poll_failed(exc):
+                        raise
+                    continue
+                if on_update is not None:
+                    step = on_update(current)
+                    if step is not None:
+                        await step
+                if schedule.observed(current):
+                    return current
 
     def run_many(
         self,

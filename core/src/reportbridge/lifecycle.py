@@ -1,35 +1,40 @@
-"""The rules of waiting for one job, shared by the sync façade and its asyncio twin.
+"""The rules of waiting for one job, shared by ``Reports.wait`` and ``AsyncReports.wait``.
 
 A wait polls at once, then on the profile's :class:`~reportbridge.polling.PollPolicy` (a
 vendor's hint, such as Retry-After or a suggested interval, wins); it rides out up to
 ``max_poll_errors`` poll failures in a row that may pass (connection trouble, 5xx, 429, a
-garbled answer); an unknown vendor status or any other error ends it at once; and it ends
-with :class:`~reportbridge.errors.JobTimeoutError` at its deadline.
+garbled answer); an unknown vendor status or any other error ends it at once; and its
+``timeout`` is a hard deadline (:mod:`reportbridge.transport.deadline`): no sleep, retry,
+Retry-After or read runs past it, and it ends with :class:`~reportbridge.errors.JobTimeoutError`
+carrying the last state seen.
 
 :class:`WaitSchedule` holds that state and makes every decision; the loop that sleeps and
 polls belongs to the caller — a thread that sleeps (``Reports.wait``) or a coroutine that
 awaits (``AsyncReports.wait``) — so both follow one set of rules::
 
     schedule = WaitSchedule(job, policy, timeout=600)
-    while True:
-        sleep(schedule.next_delay())          # 0 before the first poll
-        try:
-            job = poll(schedule.job)
-        except ReportBridgeError as exc:
-            if not schedule.poll_failed(exc):
-                raise
-            continue
-        if schedule.observed(job):
-            return job
+    with schedule.running():                  # the deadline, for every request made within
+        while True:
+            sleep(schedule.next_delay())      # 0 before the first poll
+            try:
+                job = poll(schedule.job)
+            except ReportBridgeError as exc:
+                if not schedule.poll_failed(exc):   # JobTimeoutError when the deadline is why
+                    raise
+                continue
+            if schedule.observed(job):
+                return job
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
+import contextlib
+from collections.abc import Iterator
 
+import reportbridge.transport.deadline as deadline
 from reportbridge.errors import (
     TRANSIENT_ERRORS,
+    DeadlineExceededError,
     JobTimeoutError,
     UnknownStatusError,
 )
@@ -51,7 +56,8 @@ def poll_error_may_pass(exc: BaseException) -> bool:
 class WaitSchedule:
     """One wait for one job: polls so far, failures in a row, the vendor's hint, the deadline.
 
-    ``clock`` is monotonic seconds (tests may pass their own).
+    ``timeout`` (seconds, None for no limit) is checked at once: NaN, infinite or negative
+    is a :class:`~reportbridge.errors.ValidationError`.
     """
 
     def __init__(
@@ -61,21 +67,23 @@ class WaitSchedule:
         *,
         timeout: float | None = None,
         max_poll_errors: int = MAX_POLL_ERRORS,
-        clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        if timeout is not None and timeout < 0:
-            raise ValueError(f"timeout must be >= 0 seconds or None, not {timeout}")
         if max_poll_errors < 0:
             raise ValueError(f"max_poll_errors must be >= 0, not {max_poll_errors}")
         self.job = job
         self.policy = policy
-        self.timeout = timeout
+        self.timeout = deadline.check_timeout(timeout)
         self.max_poll_errors = max_poll_errors
-        self._clock = clock
-        self.deadline = None if timeout is None else clock() + timeout
         self.attempts = 0  # polls tried, failed ones included
         self.errors = 0  # failures in a row
         self.hint: float | None = None
+
+    @contextlib.contextmanager
+    def running(self) -> Iterator[WaitSchedule]:
+        """Within the block the wait's deadline is in force for every request (of this
+        thread, or of this asyncio task and the executor calls it makes)."""
+        with deadline.deadline_after(self.timeout):
+            yield self
 
     def next_delay(self) -> float:
         """Seconds to sleep before the next poll: 0 before the first, then the policy's
@@ -88,8 +96,8 @@ class WaitSchedule:
         if self.attempts == 1:
             return 0.0
         delay = self.policy.delay(self.attempts - 1, self.hint)
-        if self.deadline is not None:
-            left = self.deadline - self._clock()
+        left = deadline.remaining()
+        if left is not None:
             if left <= 0:
                 raise self.timeout_error()
             delay = min(delay, left)
@@ -101,8 +109,10 @@ class WaitSchedule:
         return job.is_terminal
 
     def poll_failed(self, exc: BaseException) -> bool:
-        """A poll failed: True to try again at the next interval, False to give up
-        (the caller raises ``exc``)."""
+        """A poll failed: True to try again at the next interval, False to give up (the
+        caller raises ``exc``). A failure the deadline caused raises :class:`JobTimeoutError`."""
+        if isinstance(exc, DeadlineExceededError) or deadline.expired():
+            raise self.timeout_error(exc) from None
         if not poll_error_may_pass(exc) or self.errors >= self.max_poll_errors:
             return False
         self.errors += 1
@@ -116,11 +126,17 @@ class WaitSchedule:
         )
         return True
 
-    def timeout_error(self) -> JobTimeoutError:
+    def timeout_error(self, early: BaseException | None = None) -> JobTimeoutError:
+        """The error that ends the wait at its deadline (``early``: the request that could
+        not be made in the time left)."""
         job = self.job
+        limit = f"{self.timeout:g} s timeout" if self.timeout is not None else "deadline"
+        when = f"at its {limit}"
+        if early is not None and not deadline.expired():
+            when = f"before its {limit}, which leaves no time to ask again ({early})"
         return JobTimeoutError(
-            f"job {job.job_id} on profile {job.profile!r} is still {job.status.value} after "
-            f"{self.timeout or 0:g} s; resume with its reference",
+            f"job {job.job_id} on profile {job.profile!r} is still {job.status.value}: the "
+            f"wait ended {when}; resume with its reference",
             job,
         )
 

@@ -188,8 +188,7 @@ class AsyncReports:
         are ridden out; an unknown vendor status ends the wait at once; ``timeout`` is a
         hard deadline for the sleeps and for every request of the wait (their reads
         included), after which :class:`~reportbridge.errors.JobTimeoutError` carries the
-        last state.
-        ``on_update`` is called on the loop after every answer; when it returns an
+        last state. ``on_update`` is called on the loop after every answer; when it returns an
         awaitable (it is a coroutine function), the wait awaits it before going on.
         """
         current = self.reports.job(job)

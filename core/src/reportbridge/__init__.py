@@ -20,6 +20,7 @@ from reportbridge.errors import (
     LocalWriteError,
     NotFoundError,
     PermissionDeniedError,
+    PluginSpecError,
     ProviderError,
     ProviderProtocolError,
     QuotaExceededError,
@@ -36,6 +37,7 @@ from reportbridge.errors import (
 )
 from reportbridge.model import (
     Capabilities,
+    DateWindow,
     ErrorDetail,
     FetchedFile,
     ParamSpec,
@@ -75,6 +77,7 @@ __all__ = [
     "AuthenticationError",
     "Capabilities",
     "ConfigurationError",
+    "DateWindow",
     "DownloadError",
     "ErrorDetail",
     "FetchedFile",
@@ -85,6 +88,7 @@ __all__ = [
     "NotFoundError",
     "ParamSpec",
     "PermissionDeniedError",
+    "PluginSpecError",
     "PollPolicy",
     "ProviderError",
     "ProviderProtocolError",

@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import os
 import queue
 import re
-import tempfile
 import threading
 import unicodedata
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from reportbridge.errors import DownloadError, LocalWriteError, TransportError, ValidationError
+from reportbridge.errors import (
+    DownloadError,
+    LocalWriteError,
+    TransportError,
+    UnsafePathError,
+    ValidationError,
+)
+from reportbridge.localfs import AtomicFile, open_dir, writing
 from reportbridge.model import FetchedFile, ReportJob
 from reportbridge.provider import FileStream
 
@@ -89,28 +94,53 @@ def write_stream(
     The body goes to a temporary file in the same folder, is hashed while it is
     written, checked against Content-Length, fsynced and renamed into place. On any
     failure the temporary file is removed and nothing appears under ``filename``.
+
+    ``dest_dir`` is resolved as the system does (links in it are the user's choice),
+    unless it is a :class:`~reportbridge.localfs.ConfinedDir`, whose components are never
+    followed. Inside the folder no link is followed: the temporary file is created
+    exclusively, and a link (or folder) at ``filename`` is refused, not written through.
+    The file gets mode 0666 less the umask.
     """
-    folder = Path(dest_dir)
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
+        dir_fd = open_dir(dest_dir)
+    except UnsafePathError:
+        raise
+    except LocalWriteError as exc:
+        reason = exc.__cause__.strerror if isinstance(exc.__cause__, OSError) else exc
         raise ValidationError(
-            f"cannot create destination folder {str(folder)!r}: {exc.strerror}", field="dest_dir"
+            f"cannot create destination folder {os.fspath(dest_dir)!r}: {reason}",
+            field="dest_dir",
         ) from None
-    if not folder.is_dir():
-        raise ValidationError(f"destination {str(folder)!r} is not a folder", field="dest_dir")
+    try:
+        return _write_into(
+            stream, dir_fd, Path(dest_dir), filename, job_ref, overwrite, on_progress
+        )
+    finally:
+        os.close(dir_fd)
+
+
+def _write_into(
+    stream: FileStream,
+    dir_fd: int,
+    folder: Path,
+    filename: str,
+    job_ref: str,
+    overwrite: bool,
+    on_progress: Callable[[int, int | None], None] | None,
+) -> FetchedFile:
     target = folder / filename
-    if target.exists() and not overwrite:
+    if not overwrite and _exists(dir_fd, filename):
         raise ValidationError(f"{str(target)!r} exists and overwrite is off", field="dest_dir")
     expected = stream.content_length
     digest = hashlib.sha256()
     size = 0
-    with _local_disk(target):
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{filename[:40]}.", suffix=".part", dir=folder)
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "wb", buffering=0) as out:
-            with _DiskWriter(out, digest, target) as disk:
+    with AtomicFile(dir_fd, filename, where=folder) as tmp:
+        tmp.refuse_link_at_target()  # before the download, not only at the rename
+        try:
+            with (
+                os.fdopen(os.dup(tmp.fd), "wb", buffering=0) as out,
+                _DiskWriter(out, digest, target) as disk,
+            ):
                 for chunk in stream.chunks(CHUNK):
                     disk.put(chunk)
                     size += len(chunk)
@@ -122,21 +152,13 @@ def write_stream(
                     f"announced {expected}; nothing was kept",
                     provider=None,
                 )
-            with _local_disk(target):
-                os.fsync(out.fileno())
-        with _local_disk(target):
-            os.replace(tmp, target)
-        _fsync_dir(folder)
-    except TransportError as exc:
-        _remove(tmp)
-        if isinstance(exc, DownloadError):
-            raise
-        raise DownloadError(
-            f"{exc.message}; nothing was kept under {filename!r}", provider=exc.provider
-        ) from None
-    except BaseException:
-        _remove(tmp)
-        raise
+            tmp.commit()
+        except TransportError as exc:
+            if isinstance(exc, DownloadError):
+                raise
+            raise DownloadError(
+                f"{exc.message}; nothing was kept under {filename!r}", provider=exc.provider
+            ) from None
     return FetchedFile(
         path=target,
         size=size,
@@ -146,6 +168,14 @@ def write_stream(
         job_ref=job_ref,
         vendor_filename=stream.filename,
     )
+
+
+def _exists(dir_fd: int, name: str) -> bool:
+    try:
+        os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
+    except FileNotFoundError:
+        return False
+    return True
 
 
 class _DiskWriter:
@@ -174,7 +204,7 @@ class _DiskWriter:
 
     def _raise(self) -> None:
         assert self._error is not None
-        with _local_disk(self._target):
+        with writing(self._target):
             raise self._error
 
     def _run(self) -> None:
@@ -230,35 +260,11 @@ def _with_job_id(name: str, job_id: str) -> str:
     return safe_filename(tagged, f"{job_id}.{ext}" if dot else job_id)
 
 
-def sha256_of(path: str | os.PathLike[str]) -> str:
+def sha256_of(path: str | os.PathLike[str], *, follow_links: bool = True) -> str:
+    """SHA-256 of a file; with ``follow_links=False`` a link is an OSError (ELOOP)."""
     h = hashlib.sha256()
-    with open(path, "rb") as f:
+    flags = os.O_RDONLY | os.O_CLOEXEC | (0 if follow_links else os.O_NOFOLLOW)
+    with open(os.open(path, flags), "rb") as f:
         for chunk in iter(lambda: f.read(CHUNK), b""):
             h.update(chunk)
     return h.hexdigest()
-
-
-@contextlib.contextmanager
-def _local_disk(target: Path) -> Iterator[None]:
-    """An OSError of the local disk becomes a typed error naming the file."""
-    try:
-        yield
-    except OSError as exc:
-        reason = exc.strerror or type(exc).__name__
-        raise LocalWriteError(
-            f"cannot write {str(target)!r}: {reason}; nothing was kept", path=target
-        ) from exc
-
-
-def _remove(path: Path) -> None:
-    with contextlib.suppress(FileNotFoundError):
-        path.unlink()
-
-
-def _fsync_dir(folder: Path) -> None:
-    with contextlib.suppress(OSError):
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)

@@ -50,6 +50,12 @@ class ValidationError(ReportBridgeError):
         self.field = field
 
 
+class PluginSpecError(ReportBridgeError):
+    """A plugin declared something that contradicts itself (a parameter whose default is
+    outside its own bounds, a bound on a string...): a bug in the plugin, raised when the
+    declaration is made, so at import or registration rather than on a user's request."""
+
+
 class UnsupportedOperationError(ReportBridgeError):
     """The provider cannot do this (cancel, list, a format...)."""
 
@@ -173,6 +179,37 @@ class LocalWriteError(ReportBridgeError):
         self.path = path
 
 
+class UnsafePathError(LocalWriteError):
+    """A path we would write goes through a symbolic link (or something else that is not a
+    plain folder or file) inside a destination we confine; nothing was written there."""
+
+
+class BundleError(ReportBridgeError):
+    """An audit bundle folder cannot be used as it is: its journal or manifest is damaged,
+    a link or a foreign file is in it, or it is not a bundle. Nothing was sent; the message
+    says how to proceed. ``path`` names what is wrong."""
+
+    def __init__(self, message: str, *, path: object = None) -> None:
+        super().__init__(message)
+        self.path = path
+
+
+class BundleLockedError(BundleError):
+    """Another ``reportbridge audit`` holds the bundle; ``holder`` says who (as it wrote)."""
+
+    def __init__(self, message: str, *, path: object, holder: dict[str, object]) -> None:
+        super().__init__(message, path=path)
+        self.holder = holder
+
+
+class UnexpectedError(ReportBridgeError):
+    """Something failed that reportbridge or a plugin did not expect (a bug).
+
+    It carries the original exception's type name and redacted message, so that one
+    broken job is reported as that job's error instead of ending a whole batch.
+    """
+
+
 class JobTimeoutError(ReportBridgeError):
     """``wait`` reached its timeout before the job finished. ``job`` is the last state seen."""
 
@@ -219,6 +256,8 @@ def error_for_status(
 
 __all__ = [
     "AuthenticationError",
+    "BundleError",
+    "BundleLockedError",
     "ConfigurationError",
     "DeadlineExceededError",
     "DownloadError",
@@ -236,7 +275,9 @@ __all__ = [
     "ServiceError",
     "SubmissionUncertainError",
     "TransportError",
+    "UnexpectedError",
     "UnknownStatusError",
+    "UnsafePathError",
     "UnsupportedOperationError",
     "ValidationError",
     "accepted",

@@ -2,8 +2,9 @@
 
 Provider plugins implement :func:`register_providers`. Any plugin may observe the
 lifecycle by implementing the other hooks; they are called after the fact and
-their return values are ignored. An exception in an observer propagates: observers
-should be quick and careful.
+their return values are ignored. Each plugin's implementation is called on its own:
+an exception in an observer is logged (one line, redacted) and the other observers
+and the job go on. Observers should be quick.
 """
 
 from __future__ import annotations

@@ -11,6 +11,7 @@ from typing import Any
 import attrs
 
 from reportbridge.errors import ValidationError
+from reportbridge.paramspec import DateWindow, ParamSpec, check_report_params
 from reportbridge.refs import JobRef, encode_ref
 from reportbridge.status import ReportStatus, advance
 
@@ -218,22 +219,6 @@ class FetchedFile:
 
 
 @attrs.frozen
-class ParamSpec:
-    """One parameter of a report type.
-
-    ``type`` is one of: string, boolean, integer, number, object, list, datetime.
-    """
-
-    name: str
-    type: str = "string"
-    required: bool = False
-    description: str = ""
-    choices: tuple[str, ...] = ()
-    default: Any = None
-    max_length: int | None = None
-
-
-@attrs.frozen
 class ReportTypeSpec:
     """A report a provider can run and the parameters it takes."""
 
@@ -241,6 +226,11 @@ class ReportTypeSpec:
     description: str = ""
     params: tuple[ParamSpec, ...] = ()
     formats: tuple[str, ...] = ()
+    #: date-time ranges formed by two of ``params`` (checked when both are given)
+    windows: tuple[DateWindow, ...] = ()
+
+    def __attrs_post_init__(self) -> None:
+        check_report_params(self.name, self.params, self.windows)
 
     def param(self, name: str) -> ParamSpec | None:
         return next((p for p in self.params if p.name == name), None)
@@ -289,6 +279,7 @@ __all__ = [
     "PART_SHAPES",
     "PART_STATES",
     "Capabilities",
+    "DateWindow",
     "ErrorDetail",
     "FetchedFile",
     "ParamSpec",

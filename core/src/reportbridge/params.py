@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Mapping
 from typing import Any
 
 from reportbridge.errors import ValidationError, accepted
-from reportbridge.model import Capabilities, ParamSpec, ReportTypeSpec
-
-_TRUE = {"true", "1", "yes", "on"}
-_FALSE = {"false", "0", "no", "off"}
+from reportbridge.model import Capabilities, ReportTypeSpec
+from reportbridge.paramspec import DateWindow, ParamSpec, coerce
+from reportbridge.paramvalues import shown, span_words
 
 
 def resolve_report_type(provider: str, caps: Capabilities, report_type: str) -> ReportTypeSpec:
@@ -45,108 +43,76 @@ def _union_params(caps: Capabilities) -> tuple[ParamSpec, ...]:
 
 
 def validate_params(
-    provider: str, spec: ReportTypeSpec, params: Mapping[str, Any]
+    provider: str,
+    spec: ReportTypeSpec,
+    params: Mapping[str, Any],
+    *,
+    now: dt.datetime | None = None,
 ) -> dict[str, Any]:
-    """Check and coerce ``params``; unknown, missing or mistyped ones raise ValidationError.
+    """Check and coerce ``params``; what is returned is what the session sends.
 
-    Strings are coerced for non-string parameters so that command-line values
-    (``-p correlatedOnly=true``) work: booleans from true/false/1/0, numbers,
-    lists from JSON arrays or comma-separated text, objects from JSON.
+    Unknown, missing, mistyped or out-of-range parameters raise :class:`ValidationError`
+    naming the parameter and what it accepts. A parameter left out (or None) that declares
+    a default gets its default: the vendor is sent the value the spec documents rather than
+    relying on the vendor's own default. Strings are coerced for non-string parameters so
+    that command-line values (``-p correlatedOnly=true``) work (see :func:`coerce`).
+    Date-time windows of the report type are checked once both ends are known.
     """
     known = {p.name: p for p in spec.params}
     unknown = sorted(set(params) - set(known))
     if unknown:
         raise ValidationError(
-            f"{provider} report {spec.name!r} does not take parameter(s) {', '.join(unknown)}; "
+            f"{provider} report {spec.name!r} does not take parameter(s) "
+            f"{', '.join(shown(u) for u in unknown[:10])}; "
             f"accepted: {accepted(known) if known else '(no parameters)'}",
             provider=provider,
             field=unknown[0],
         )
+    now = now or dt.datetime.now(dt.UTC)
     out: dict[str, Any] = {}
     for p in spec.params:
-        if p.name not in params or params[p.name] is None:
+        value = params.get(p.name)
+        if value is None and p.default is not None:
+            value = p.default
+        if value is None:
             if p.required:
                 raise ValidationError(
                     f"{provider} report {spec.name!r} needs parameter {p.name!r} "
-                    f"({p.type}{': ' + p.description if p.description else ''})",
+                    f"({p.accepts()}{': ' + p.description if p.description else ''})",
                     provider=provider,
                     field=p.name,
                 )
             continue
-        out[p.name] = coerce(provider, spec.name, p, params[p.name])
+        out[p.name] = coerce(provider, spec.name, p, value, now=now)
+    for window in spec.windows:
+        check_window(provider, spec.name, window, out)
     return out
 
 
-def coerce(provider: str, report: str, p: ParamSpec, value: Any) -> Any:
-    def bad(expect: str) -> ValidationError:
-        shown = repr(value) if len(repr(value)) < 80 else repr(value)[:77] + "..."
+def check_window(provider: str, report: str, window: DateWindow, params: Mapping[str, Any]) -> None:
+    """``window``'s rules over validated ``params``; nothing to check unless both ends are set."""
+    start, end = params.get(window.start), params.get(window.end)
+    if not isinstance(start, dt.datetime) or not isinstance(end, dt.datetime):
+        return
+
+    def bad(text: str) -> ValidationError:
         return ValidationError(
-            f"{provider} report {report!r}: parameter {p.name!r} must be {expect}; got {shown}",
-            provider=provider,
-            field=p.name,
+            f"{provider} report {report!r}: {text}", provider=provider, field=window.end
         )
 
-    t = p.type
-    if t == "boolean":
-        if isinstance(value, bool):
-            return value
-        if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
-            return value.strip().lower() in _TRUE
-        raise bad("a boolean (true or false)")
-    if t in ("integer", "number"):
-        if isinstance(value, bool):
-            raise bad(f"an {t}")
-        if isinstance(value, int) or (t == "number" and isinstance(value, float)):
-            return value
-        if isinstance(value, str):
-            try:
-                return int(value) if t == "integer" else float(value)
-            except ValueError:
-                pass
-        raise bad(f"an {t}")
-    if t == "list":
-        if isinstance(value, str):
-            text = value.strip()
-            if text.startswith("["):
-                try:
-                    value = json.loads(text)
-                except ValueError:
-                    raise bad("a list (JSON array or comma-separated text)") from None
-            else:
-                value = [v.strip() for v in text.split(",") if v.strip()]
-        if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
-            raise bad("a list of strings")
-        if p.choices:
-            wrong = [v for v in value if v not in p.choices]
-            if wrong:
-                raise bad(f"a list drawn from {accepted(p.choices)}")
-        return list(value)
-    if t == "object":
-        if isinstance(value, str):
-            try:
-                value = json.loads(value)
-            except ValueError:
-                raise bad("a JSON object") from None
-        if not isinstance(value, dict):
-            raise bad("an object (a TOML table or JSON object)")
-        return value
-    if t == "datetime":
-        if isinstance(value, dt.datetime):
-            return value
-        if isinstance(value, str):
-            try:
-                return dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-            except ValueError:
-                pass
-        raise bad("an ISO 8601 date-time such as 2025-01-31T00:00:00Z")
-    # string
-    if not isinstance(value, str):
-        raise bad("a string")
-    if p.choices and value not in p.choices:
-        raise bad(f"one of {accepted(p.choices)}")
-    if p.max_length is not None and len(value) > p.max_length:
-        raise bad(f"at most {p.max_length} characters")
-    return value
+    first, last = repr(window.start), repr(window.end)
+    if (start.utcoffset() is None) != (end.utcoffset() is None):
+        raise bad(
+            f"{first} ({start.isoformat()}) and {last} ({end.isoformat()}) must both carry a "
+            "UTC offset (such as Z or +02:00) or both leave it out"
+        )
+    if not end > start:
+        raise bad(f"{last} ({end.isoformat()}) must be later than {first} ({start.isoformat()})")
+    if window.max_span is not None and end - start > window.max_span:
+        raise bad(
+            f"the range from {first} to {last} is {end - start}; it may be at most "
+            f"{span_words(window.max_span)}"
+        )
 
 
-__all__ = ["coerce", "resolve_report_type", "validate_params"]
+__all__ = ["check_window", "coerce", "resolve_report_type", "validate_params"]

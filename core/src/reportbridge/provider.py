@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import abc
 import functools
+import math
+import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -252,11 +254,47 @@ class Provider(abc.ABC):
         return []
 
 
+#: setting names that hold a credential (besides fields marked secret, or ``repr=False``)
+_SECRET_NAME = re.compile(
+    r"(^|_)(secret|token|password|passwd|passphrase|api_?key|private_?key|credentials?)$",
+    re.IGNORECASE,
+)
+
+
 @functools.cache
 def _settings_converter() -> cattrs.Converter:
     import cattrs  # loaded when a profile is first read, not by `import reportbridge`
 
-    return cattrs.Converter(forbid_extra_keys=True)
+    conv = cattrs.Converter(forbid_extra_keys=True)
+    # cattrs would turn ["x"] into the string "['x']" and "false" into True: settings
+    # take only values of their own type (an int may stand for a float).
+    conv.register_structure_hook(str, _strict(str))
+    conv.register_structure_hook(bool, _strict(bool))
+    conv.register_structure_hook(int, _strict(int))
+    conv.register_structure_hook(float, _strict(float))
+    return conv
+
+
+def _strict(kind: type) -> Callable[[Any, Any], Any]:
+    def structure(value: Any, _type: Any) -> Any:
+        ok = isinstance(value, kind) and (kind is bool or not isinstance(value, bool))
+        if kind is float and isinstance(value, int) and not isinstance(value, bool):
+            ok, value = True, float(value)
+        if kind is float and ok and not math.isfinite(value):
+            ok = False
+        if not ok:  # the message names the type expected, never the value
+            raise ValueError(f"expected a {kind.__name__}")
+        return value
+
+    return structure
+
+
+def is_secret_setting(field: attrs.Attribute[Any]) -> bool:
+    """Whether a settings field holds a credential: marked ``metadata={"secret": True}``,
+    hidden from repr, or named like one (client_secret, token, password, api_key...)."""
+    return bool(
+        field.metadata.get("secret") or field.repr is False or _SECRET_NAME.search(field.name)
+    )
 
 
 def setting_names(settings_type: type) -> list[str]:
@@ -267,19 +305,26 @@ def structure_settings(
     provider: str, profile: str, settings_type: type, raw: Mapping[str, Any]
 ) -> Any:
     names = setting_names(settings_type)
+    where = f"profile {profile!r} (provider {provider!r})"
     unknown = sorted(set(raw) - set(names))
     if unknown:
         raise ConfigurationError(
-            f"profile {profile!r} (provider {provider!r}) has unknown setting(s) "
-            f"{', '.join(unknown)}; accepted: {accepted(names)}",
+            f"{where} has unknown setting(s) {', '.join(unknown)}; accepted: {accepted(names)}",
             provider=provider,
         )
+    for field in attrs.fields(settings_type):
+        value = raw.get(field.name)
+        if is_secret_setting(field) and value is not None and not isinstance(value, str):
+            raise ConfigurationError(  # the type only: never the value of a secret
+                f"{where}: setting {field.name} is a secret and takes a string (quoted, or "
+                f'"${{ENV_VAR}}"), not a {_toml_type(value)}',
+                provider=provider,
+            )
     required = [a.name for a in attrs.fields(settings_type) if a.default is attrs.NOTHING]
     missing = [n for n in required if raw.get(n) in (None, "")]
     if missing:
         raise ConfigurationError(
-            f"profile {profile!r} (provider {provider!r}) is missing required setting(s) "
-            f"{', '.join(missing)}",
+            f"{where} is missing required setting(s) {', '.join(missing)}",
             provider=provider,
         )
     import cattrs
@@ -289,14 +334,26 @@ def structure_settings(
     except cattrs.BaseValidationError as exc:
         problems = "; ".join(_describe(e) for e in cattrs.transform_error(exc))
         raise ConfigurationError(
-            f"profile {profile!r} (provider {provider!r}) has a bad setting: {problems}",
+            f"{where} has a bad setting: {problems}",
             provider=provider,
         ) from None
     except (ValueError, TypeError) as exc:
         raise ConfigurationError(
-            f"profile {profile!r} (provider {provider!r}) has a bad setting: {exc}",
+            f"{where} has a bad setting: {exc}",
             provider=provider,
         ) from None
+
+
+def _toml_type(value: Any) -> str:
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, list | tuple):
+        return "list"
+    if isinstance(value, Mapping):
+        return "table"
+    return type(value).__name__
 
 
 def _describe(text: str) -> str:
@@ -309,6 +366,7 @@ __all__ = [
     "ProfileContext",
     "Provider",
     "ProviderSession",
+    "is_secret_setting",
     "setting_names",
     "structure_settings",
 ]

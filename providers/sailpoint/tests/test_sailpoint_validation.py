@@ -43,7 +43,7 @@ def test_all_seven_report_types_are_declared() -> None:
     [
         ("ACCOUNTS", ACCOUNTS, ACCOUNTS),
         ("IDENTITIES_DETAILS", {"correlatedOnly": "true"}, {"correlatedOnly": True}),
-        ("IDENTITIES", {}, {}),
+        ("IDENTITIES", {}, {"correlatedOnly": False}),  # the declared default is sent
         ("IDENTITIES", {"correlatedOnly": False}, {"correlatedOnly": False}),
         (
             "IDENTITY_PROFILE_IDENTITY_ERROR",

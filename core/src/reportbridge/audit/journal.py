@@ -17,8 +17,10 @@ from typing import Any
 
 import attrs
 
+from reportbridge.audit.dberrors import journal_errors
 from reportbridge.errors import ValidationError
 from reportbridge.model import FetchedFile, ReportJob, ResultPart, utcnow
+from reportbridge.status import ReportStatus
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -87,21 +89,33 @@ class Journal:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        self._db.row_factory = sqlite3.Row
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        columns = {r["name"] for r in self._db.execute("PRAGMA table_info(files)")}
-        if columns and "part" not in columns:
-            self._db.executescript(_MIGRATE_1_TO_2)
-        self._db.executescript(SCHEMA)
+        with journal_errors(path):
+            self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+            try:
+                self._db.row_factory = sqlite3.Row
+                self._db.execute("PRAGMA journal_mode=WAL")
+                self._db.execute("PRAGMA synchronous=NORMAL")
+                columns = {r["name"] for r in self._db.execute("PRAGMA table_info(files)")}
+                if columns and "part" not in columns:
+                    self._db.executescript(_MIGRATE_1_TO_2)
+                self._db.executescript(SCHEMA)
+                self._check()
+            except BaseException:
+                self._db.close()
+                raise
+
+    def _check(self) -> None:
+        """A journal damaged inside is refused when opened, not halfway through a run."""
+        verdict = self._db.execute("PRAGMA quick_check(1)").fetchone()[0]
+        if verdict != "ok":
+            raise sqlite3.DatabaseError(f"integrity check: {verdict}")
 
     def close(self) -> None:
-        with self._lock:
+        with self._lock, journal_errors(self.path):
             self._db.close()
 
     def _exec(self, sql: str, args: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
-        with self._lock:
+        with self._lock, journal_errors(self.path):
             return list(self._db.execute(sql, args).fetchall())
 
     # -- meta --------------------------------------------------------------------------
@@ -218,6 +232,54 @@ class Journal:
         self._exec("DELETE FROM files WHERE key = ? AND format = ? AND part = ?", (key, fmt, part))
         self._exec("UPDATE jobs SET complete = 0 WHERE key = ?", (key,))
 
+    # -- recovery (see reportbridge.audit.recovery) -------------------------------------
+    def recover_job(self, key: str, rec: dict[str, Any]) -> None:
+        """Take a job's state from a manifest entry (already shape-checked)."""
+        finished = rec.get("status") in _TERMINAL
+        phase = "finished" if finished else "submitted" if rec.get("ref") else "planned"
+        if rec.get("error") and not rec.get("ref"):
+            phase = "error"
+        self._exec(
+            "UPDATE jobs SET phase = ?, ref = ?, job_id = ?, provider = COALESCE(?, provider), "
+            "status = ?, provider_status = ?, submitted_at = ?, created_at = ?, finished_at = ?, "
+            "updated_at = ?, error = ?, warnings = ?, submit_attempts = ? WHERE key = ?",
+            (
+                phase,
+                rec.get("ref"),
+                rec.get("job_id"),
+                rec.get("provider"),
+                rec.get("status"),
+                rec.get("provider_status"),
+                _text(rec.get("submitted_at")),
+                _text(rec.get("created_at")),
+                _text(rec.get("finished_at")),
+                utcnow().isoformat(),
+                rec.get("error"),
+                json.dumps(rec["warnings"]) if isinstance(rec.get("warnings"), list) else None,
+                rec.get("submit_attempts", 0),
+                key,
+            ),
+        )
+
+    def recover_file(self, key: str, f: dict[str, Any]) -> None:
+        """Take a verified file's row from a manifest entry."""
+        self._exec(
+            "INSERT OR REPLACE INTO files"
+            "(key, format, part, path, size, sha256, content_type, rows, fetched_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                key,
+                f["format"],
+                _text(f.get("part")) or f["format"],
+                f["path"],
+                f["size"],
+                f["sha256"],
+                _text(f.get("content_type")),
+                f["rows"] if isinstance(f.get("rows"), int) else None,
+                _text(f.get("fetched_at")) or utcnow().isoformat(),
+            ),
+        )
+
 
 def next_part_of(row: dict[str, Any]) -> ResultPart | None:
     """The page after a journalled file, as its stream announced it.
@@ -242,3 +304,10 @@ def _part_order(row: dict[str, Any]) -> tuple[Any, ...]:
 
 def _iso(value: Any) -> str | None:
     return value.isoformat() if value is not None else None
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+_TERMINAL = {s.value for s in ReportStatus if s.is_terminal}

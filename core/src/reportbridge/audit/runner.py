@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import threading
@@ -13,11 +12,15 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from reportbridge._version import __version__
-from reportbridge.audit.bundle import FILES, JOURNAL, file_is_intact, write_manifest
+from reportbridge.audit.bundle import FILES, file_is_intact, write_manifest
+from reportbridge.audit.guard import GuardedOperations, JournalGuard, notify
 from reportbridge.audit.journal import Journal, next_part_of
+from reportbridge.audit.opening import open_bundle
 from reportbridge.audit.plan import AuditPlan, PlannedJob
-from reportbridge.engine import JobEvent, JobRequest
+from reportbridge.engine import JobEvent, JobRequest, run_many
 from reportbridge.errors import ConfigurationError, ValidationError, accepted
+from reportbridge.localfs import ConfinedDir
+from reportbridge.logging import get_logger
 from reportbridge.model import utcnow
 from reportbridge.params import resolve_report_type
 
@@ -26,6 +29,7 @@ if TYPE_CHECKING:
 
 BUNDLE_FORMAT = "reportbridge-audit-bundle/1"
 _FILE_FIELDS = ("format", "part", "path", "size", "sha256", "content_type", "rows", "fetched_at")
+log = get_logger("reportbridge.audit")
 
 
 @attrs.frozen
@@ -54,56 +58,87 @@ def run_audit(
     *,
     on_event: Callable[[JobEvent], None] | None = None,
     stop: threading.Event | None = None,
+    lock_wait: float = 0.0,
 ) -> AuditResult:
     """Run ``plan`` into the bundle folder ``out_dir``; running it again resumes.
 
     Jobs the journal shows as submitted are polled, never submitted again; result parts
     whose file still matches the journal (size and SHA-256) are not downloaded again, and
-    a paged result goes on from the page after the last one written.
+    a paged result goes on from the page after the last one written. The bundle is
+    locked for the run: another run on it raises BundleLockedError at once, or after
+    waiting ``lock_wait`` seconds (``math.inf``: as long as it takes).
     """
     bundle = Path(out_dir)
-    bundle.mkdir(parents=True, exist_ok=True)
     providers = _check_plan(reports, plan)
-    journal = Journal(bundle / JOURNAL)
-    try:
-        _bind_plan(journal, plan, bundle)
-        _remove_partial_downloads(bundle)
-        for pj in plan.jobs:
-            journal.plan_job(pj.key, pj.profile, providers[pj.key], pj.report_type, pj.params)
-        requests = [r for pj in plan.jobs if (r := _request(journal, bundle, pj)) is not None]
-
-        def dest(req: JobRequest) -> Path:
-            return bundle / FILES / providers[req.key or ""] / req.profile / (req.key or "job")
-
-        def record(event: JobEvent) -> None:
-            key = event.request.key or ""
-            if event.kind == "submitting":
-                journal.submitting(key)
-            elif event.kind == "submitted" and event.job is not None:
-                journal.submitted(key, event.job)
-            elif event.kind == "status" and event.job is not None:
-                journal.observed(key, event.job)
-            elif event.kind == "fetched" and event.file is not None:
-                rel = event.file.path.resolve().relative_to(bundle.resolve()).as_posix()
-                journal.fetched(key, event.file, rel)
-            if on_event is not None:
-                on_event(event)
-
-        for outcome in reports.run_many(
-            requests, dest_dir=dest, timeout=plan.timeout, on_event=record, stop=stop
-        ):
-            key = outcome.request.key or ""
-            if outcome.job is not None:
-                journal.observed(key, outcome.job)
-            if outcome.error is not None:
-                journal.failed(key, f"{type(outcome.error).__name__}: {outcome.error}")
-            elif outcome.job is not None and outcome.job.is_fetchable:
-                journal.completed(key)
-    finally:
+    stop = stop or threading.Event()
+    with open_bundle(bundle, plan, providers, lock_wait=lock_wait) as journal:
+        failures = JournalGuard(stop, lambda key, ref: (journal.job(key) or {}).get("ref") == ref)
+        try:
+            _run(reports, plan, bundle, journal, providers, failures, on_event, stop)
+        except BaseException as exc:
+            _write_manifest_after_failure(bundle, journal, plan)
+            error = failures.error
+            if error is not None and error is not exc:
+                raise error from None  # the journal's failure explains the rest
+            raise
         manifest = build_manifest(journal, plan)
         write_manifest(bundle, manifest)
-        journal.close()
     return AuditResult(bundle, manifest)
+
+
+def _run(
+    reports: Reports,
+    plan: AuditPlan,
+    bundle: Path,
+    journal: Journal,
+    providers: dict[str, str],
+    failures: JournalGuard,
+    on_event: Callable[[JobEvent], None] | None,
+    stop: threading.Event,
+) -> None:
+    for pj in plan.jobs:
+        journal.plan_job(pj.key, pj.profile, providers[pj.key], pj.report_type, pj.params)
+    requests = [r for pj in plan.jobs if (r := _request(journal, bundle, pj)) is not None]
+
+    def dest(req: JobRequest) -> ConfinedDir:
+        return ConfinedDir(bundle, (FILES, providers[req.key or ""], req.profile, req.key or "job"))
+
+    def record(event: JobEvent) -> None:
+        key = event.request.key or ""
+        if event.kind == "submitting":
+            journal.submitting(key)
+        elif event.kind == "submitted" and event.job is not None:
+            journal.submitted(key, event.job)
+        elif event.kind == "status" and event.job is not None:
+            journal.observed(key, event.job)
+        elif event.kind == "fetched" and event.file is not None:
+            rel = event.file.path.relative_to(bundle).as_posix()
+            journal.fetched(key, event.file, rel)
+        notify(on_event, event)
+
+    for outcome in run_many(
+        GuardedOperations(reports),
+        requests,
+        dest_dir=dest,
+        timeout=plan.timeout,
+        on_event=failures.recording(record),
+        stop=stop,
+    ):
+        key = outcome.request.key or ""
+        if outcome.job is not None:
+            journal.observed(key, outcome.job)
+        if outcome.error is not None:
+            journal.failed(key, f"{type(outcome.error).__name__}: {outcome.error}")
+        elif outcome.job is not None and outcome.job.is_fetchable:
+            journal.completed(key)
+
+
+def _write_manifest_after_failure(bundle: Path, journal: Journal, plan: AuditPlan) -> None:
+    """What the journal knows goes into the manifest; a failure here keeps the first one."""
+    try:
+        write_manifest(bundle, build_manifest(journal, plan))
+    except Exception as exc:
+        log.warning("manifest not written", error=f"{type(exc).__name__}: {exc}")
 
 
 def _check_plan(reports: Reports, plan: AuditPlan) -> dict[str, str]:
@@ -129,31 +164,6 @@ def _check_plan(reports: Reports, plan: AuditPlan) -> dict[str, str]:
             )
         providers[pj.key] = provider.name
     return providers
-
-
-def _remove_partial_downloads(bundle: Path) -> None:
-    # A killed run cannot clean up after itself; its temporary files are ours to remove.
-    for part in (bundle / FILES).glob("**/.*.part"):
-        part.unlink(missing_ok=True)
-
-
-def _plan_digest(plan: AuditPlan) -> str:
-    blob = json.dumps(plan.to_dict(), sort_keys=True, default=str)
-    return hashlib.sha256(blob.encode()).hexdigest()
-
-
-def _bind_plan(journal: Journal, plan: AuditPlan, bundle: Path) -> None:
-    digest = _plan_digest(plan)
-    existing = journal.meta("plan_sha256")
-    if existing is not None and existing != digest:
-        raise ConfigurationError(
-            f"bundle {str(bundle)!r} was made by a different plan; resume only with the same "
-            "plan, or choose a new --out folder"
-        )
-    if existing is None:
-        journal.set_meta("plan_sha256", digest)
-        journal.set_meta("plan", json.dumps(plan.to_dict(), default=str))
-        journal.set_meta("created_at", utcnow().isoformat())
 
 
 _FETCHABLE = ("succeeded", "partial")
@@ -244,7 +254,7 @@ def build_manifest(journal: Journal, plan: AuditPlan) -> dict[str, Any]:
                 "created_at": rec.get("created_at"),
                 "finished_at": rec.get("finished_at"),
                 "updated_at": rec.get("updated_at"),
-                "warnings": json.loads(rec["warnings"]) if rec.get("warnings") else [],
+                "warnings": _warnings(rec.get("warnings")),
                 "error": rec.get("error"),
                 "submit_attempts": rec.get("submit_attempts", 0),
                 "rows": rec.get("rows"),
@@ -266,6 +276,14 @@ def build_manifest(journal: Journal, plan: AuditPlan) -> dict[str, Any]:
         "summary": summary,
         "jobs": jobs,
     }
+
+
+def _warnings(stored: Any) -> list[Any]:
+    try:
+        loaded = json.loads(stored) if stored else []
+    except (TypeError, ValueError, RecursionError):
+        return []
+    return loaded if isinstance(loaded, list) else []
 
 
 __all__ = ["AuditResult", "build_manifest", "run_audit"]

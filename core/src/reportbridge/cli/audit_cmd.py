@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from pathlib import Path
 from typing import Any
 
+from reportbridge.cli.args import seconds
 from reportbridge.cli.output import emit_json, human_bytes
 from reportbridge.cli.progress import ProgressView
+from reportbridge.cli.terminal import clean, clean_or_empty
 from reportbridge.errors import ValidationError
 
 EXIT_OK, EXIT_JOB_FAILED, EXIT_USAGE = 0, 1, 2
@@ -34,19 +37,35 @@ def cmd_audit(args: argparse.Namespace) -> int:
 
     plan = load_plan(words[0])
     with reports_from(args) as reports:
-        return run_plan(reports, plan, Path(args.out), as_json=args.json)
+        return run_plan(reports, plan, Path(args.out), as_json=args.json, lock_wait=args.wait_lock)
 
 
-def run_plan(reports: Any, plan: Any, out: Path, *, as_json: bool, live: bool | None = None) -> int:
+def run_plan(
+    reports: Any,
+    plan: Any,
+    out: Path,
+    *,
+    as_json: bool,
+    live: bool | None = None,
+    lock_wait: float = 0.0,
+) -> int:
     from reportbridge.audit import run_audit
 
     view = ProgressView(live=live)
     for pj in plan.jobs:
         view.add(pj.key, reports.profile(pj.profile).provider, pj.profile, pj.report_type)
-    with view:
-        result = run_audit(reports, plan, out, on_event=view.event)
-        for job in result.manifest["jobs"]:
-            view.done(job["key"], job["status"] or "not submitted")
+    try:
+        with view:
+            result = run_audit(reports, plan, out, on_event=view.event, lock_wait=lock_wait)
+            for job in result.manifest["jobs"]:
+                view.done(job["key"], job["status"] or "not submitted")
+    except KeyboardInterrupt:
+        print(
+            f"interrupted; the bundle keeps what was done. Resume with the same command "
+            f"(--out {clean(out)})",
+            file=sys.stderr,
+        )
+        raise
     summary(result.manifest, result.bundle, as_json=as_json)
     return int(result.exit_code)
 
@@ -59,23 +78,25 @@ def summary(manifest: dict[str, Any], bundle: Path, *, as_json: bool) -> None:
         return
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
-    table = Table(title=f"audit {manifest['audit']!r}", header_style="bold")
+    table = Table(title=Text(f"audit {clean(manifest['audit'])!r}"), header_style="bold")
     for col in ("job", "provider", "profile", "type", "status", "vendor status", "files"):
         table.add_column(col)
     for job in manifest["jobs"]:
         files = ", ".join(f"{f['format']} {human_bytes(f['size'])}" for f in job["files"][:3])
         if len(job["files"]) > 3:
             files += f" (+{len(job['files']) - 3} parts)"
-        table.add_row(
+        cells = (
             job["key"],
-            job["provider"] or "",
+            job["provider"],
             job["profile"],
             job["report_type"],
             job["status"] or ("error" if job["error"] else "not submitted"),
-            job["provider_status"] or "",
+            job["provider_status"],
             files,
         )
+        table.add_row(*(Text(clean_or_empty(cell)) for cell in cells))
     console = Console(file=sys.stdout, width=None if sys.stdout.isatty() else 160)
     console.print(table)
     s = manifest["summary"]
@@ -85,11 +106,13 @@ def summary(manifest: dict[str, Any], bundle: Path, *, as_json: bool) -> None:
     )
     for job in manifest["jobs"]:
         if job["error"]:
-            console.print(f"  {job['key']}: {job['error']}", markup=False)
+            console.print(f"  {clean(job['key'])}: {clean(job['error'])}", markup=False)
         for part in job["failed_parts"]:
-            why = part["error"] or "no reason given"
-            console.print(f"  {job['key']}: part {part['id']} failed: {why}", markup=False)
-    console.print(f"bundle: {bundle.resolve()}", markup=False)
+            why = clean(part["error"] or "no reason given")
+            console.print(
+                f"  {clean(job['key'])}: part {clean(part['id'])} failed: {why}", markup=False
+            )
+    console.print(f"bundle: {clean(bundle.resolve())}", markup=False)
 
 
 def verify(bundle: Path, *, as_json: bool) -> int:
@@ -107,9 +130,9 @@ def verify(bundle: Path, *, as_json: bool) -> int:
         )
     else:
         for problem in result.problems:
-            print(f"PROBLEM {problem}")
+            print(f"PROBLEM {clean(problem)}")
         verdict = "OK" if result.ok else f"{len(result.problems)} problem(s)"
-        print(f"{result.files_checked} files checked in {bundle}: {verdict}")
+        print(f"{result.files_checked} files checked in {clean(bundle)}: {verdict}")
     return EXIT_OK if result.ok else EXIT_JOB_FAILED
 
 
@@ -122,4 +145,14 @@ def add_parser(sub: Any) -> None:
     p.add_argument("args", nargs="+", metavar="PLAN.toml | verify DIR")
     p.add_argument("--out", metavar="DIR", help="bundle folder (re-run the same command to resume)")
     p.add_argument("--json", action="store_true", help="one JSON object per job, then a summary")
+    p.add_argument(
+        "--wait-lock",
+        nargs="?",
+        type=seconds,
+        const=math.inf,
+        default=0.0,
+        metavar="SECONDS",
+        help="if another audit holds the bundle, wait for it (as long as it takes, or SECONDS) "
+        "instead of exiting with 2",
+    )
     p.set_defaults(func=cmd_audit)

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from typing import Any
 
+from reportbridge.cli.args import positive_int, seconds
 from reportbridge.cli.output import emit_json, human_bytes, job_dict, print_job
-from reportbridge.errors import ValidationError
+from reportbridge.cli.terminal import clean
+from reportbridge.errors import JobTimeoutError, ValidationError
 from reportbridge.model import FetchedFile, ReportJob
 from reportbridge.status import ReportStatus
 
-EXIT_OK, EXIT_JOB_FAILED, EXIT_PARTIAL = 0, 1, 3
+EXIT_OK, EXIT_JOB_FAILED, EXIT_PARTIAL, EXIT_TIMEOUT = 0, 1, 3, 4
 
 
 def reports_from(args: argparse.Namespace) -> Any:
@@ -24,8 +25,12 @@ def reports_from(args: argparse.Namespace) -> Any:
 def parse_params(pairs: list[str] | None, params_json: str | None) -> dict[str, Any]:
     params: dict[str, Any] = {}
     if params_json:
+        from reportbridge import jsonsafe
+
         try:
-            loaded = json.loads(params_json)
+            loaded = jsonsafe.loads(params_json, what="--params-json", field="params")
+        except ValidationError:
+            raise  # nested too deeply: says so, with the bound
         except ValueError as exc:
             raise ValidationError(
                 f"--params-json is not valid JSON: {exc}", field="params"
@@ -50,7 +55,11 @@ def _status_printer(args: argparse.Namespace) -> Any:
         text = f"{job.status.value} (vendor: {job.provider_status})"
         if not last or last[-1] != text:
             last.append(text)
-            print(f"{job.profile} {job.job_id}: {text}", file=sys.stderr, flush=True)
+            print(
+                f"{clean(job.profile)} {clean(job.job_id)}: {clean(text)}",
+                file=sys.stderr,
+                flush=True,
+            )
 
     return show
 
@@ -98,8 +107,14 @@ def _finish(reports: Any, job: ReportJob, args: argparse.Namespace) -> int:
             done = [f.part for f in files if f.part]
             files += reports.fetch(job, dest, format=args.format, skip=done, on_progress=progress)
     except KeyboardInterrupt:
-        print(f"interrupted; resume with: reportbridge wait {job.ref}", file=sys.stderr)
+        print(f"interrupted; resume with: reportbridge wait {clean(job.ref)}", file=sys.stderr)
         raise
+    except JobTimeoutError as exc:
+        last = exc.job if isinstance(exc.job, ReportJob) else job
+        show(last, [], args)
+        print(f"reportbridge: {clean(exc)}", file=sys.stderr)
+        print(f"resume with: reportbridge wait {clean(last.ref)}", file=sys.stderr)
+        return EXIT_TIMEOUT
     show(job, files, args)
     return exit_code(job)
 
@@ -126,7 +141,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     with reports_from(args) as reports:
         job = reports.run(args.profile, args.report_type, **params)
         if not args.json:
-            print(f"submitted {job.job_id}; ref: {job.ref}", file=sys.stderr)
+            print(f"submitted {clean(job.job_id)}; ref: {clean(job.ref)}", file=sys.stderr)
         return _finish(reports, job, args)
 
 
@@ -156,11 +171,21 @@ def cmd_fetch(args: argparse.Namespace) -> int:
         if not job.is_fetchable:
             show(job, [], args)
             print(
-                f"reportbridge: job {job.job_id} is {job.status.value}; nothing to fetch",
+                f"reportbridge: job {clean(job.job_id)} is {job.status.value}; nothing to fetch",
                 file=sys.stderr,
             )
             return EXIT_JOB_FAILED
-        files = reports.fetch(job, args.out, format=args.format, on_progress=_progress_printer())
+        try:
+            files = reports.fetch(
+                job, args.out, format=args.format, on_progress=_progress_printer()
+            )
+        except KeyboardInterrupt:
+            print(
+                f"interrupted; the file being written was not kept. Fetch again with: "
+                f"reportbridge fetch {clean(job.ref)} --out {clean(args.out)}",
+                file=sys.stderr,
+            )
+            raise
         show(job, files, args)
         return exit_code(job)
 
@@ -175,22 +200,11 @@ def cmd_list(args: argparse.Namespace) -> int:
                 emit_json(job_dict(job))
             else:
                 raw = f" (vendor: {job.provider_status})" if job.provider_status else ""
-                print(f"{job.job_id}  {job.report_type}  {job.status.value}{raw}  {job.ref}")
+                print(
+                    f"{clean(job.job_id)}  {clean(job.report_type)}  {job.status.value}"
+                    f"{clean(raw)}  {clean(job.ref)}"
+                )
     return EXIT_OK
-
-
-def _seconds(text: str) -> float:
-    """A --timeout value: refused before anything is sent unless finite and >= 0."""
-    from reportbridge.transport.deadline import check_timeout
-
-    try:
-        seconds = check_timeout(float(text), field="--timeout")
-    except (ValueError, ValidationError):
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is not a number of seconds (finite, >= 0)"
-        ) from None
-    assert seconds is not None
-    return seconds
 
 
 def add_parsers(sub: Any) -> None:
@@ -203,7 +217,9 @@ def add_parsers(sub: Any) -> None:
     p.add_argument("-p", "--param", action="append", metavar="KEY=VALUE", help="a report parameter")
     p.add_argument("--params-json", metavar="JSON", help="parameters as one JSON object")
     p.add_argument("--wait", action="store_true", help="wait until the job finishes")
-    p.add_argument("--timeout", type=_seconds, metavar="S", help="give up waiting after S seconds")
+    p.add_argument(
+        "--timeout", type=seconds, metavar="S", help="give up waiting after S seconds (exit 4)"
+    )
     p.add_argument(
         "--fetch", metavar="DIR", help="wait, then download the result (every part) into DIR"
     )
@@ -220,7 +236,9 @@ def add_parsers(sub: Any) -> None:
 
     p = sub.add_parser("wait", help="wait until a job finishes")
     p.add_argument("ref")
-    p.add_argument("--timeout", type=_seconds, metavar="S")
+    p.add_argument(
+        "--timeout", type=seconds, metavar="S", help="give up waiting after S seconds (exit 4)"
+    )
     p.add_argument("--fetch", metavar="DIR", help="then download the result into DIR")
     p.add_argument("--format", metavar="FMT")
     common(p)
@@ -241,7 +259,7 @@ def add_parsers(sub: Any) -> None:
     p = sub.add_parser("list", help="jobs the vendor knows for a profile")
     p.add_argument("profile")
     p.add_argument("--state", help="only jobs in this vendor state")
-    p.add_argument("--limit", type=int, default=50, help="at most this many (default 50)")
+    p.add_argument("--limit", type=positive_int, default=50, help="at most this many (default 50)")
     p.add_argument("-f", "--filter", action="append", metavar="KEY=VALUE", help="a provider filter")
     common(p)
     p.set_defaults(func=cmd_list)

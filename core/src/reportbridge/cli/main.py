@@ -1,21 +1,44 @@
 """Entry point of the ``reportbridge`` command.
 
-Exit codes: 0 success; 1 a job failed or was cancelled (or the vendor refused an
-operation); 2 usage or configuration error; 3 partial (a job ended with some result parts
-failed, or an audit with some jobs not whole); 130 interrupted.
+Exit codes: 0 success; 1 a job failed or was cancelled, the vendor refused an
+operation, or something failed at run time; 2 usage, configuration or bundle error
+(nothing was sent); 3 partial (a job ended with some result parts failed, or an
+audit with some jobs not whole); 4 a wait timed out (the job still runs; its
+reference is printed); 130 interrupted (SIGINT); 141 stdout closed; 143 terminated
+(SIGTERM). No traceback is shown unless asked for with -vv, and then redacted.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
+import contextlib
 import logging
 import sys
+import traceback
 from collections.abc import Callable, Sequence
 
-from reportbridge.errors import ConfigurationError, ReportBridgeError, ValidationError
+from reportbridge.cli.signals import (
+    EXIT_SIGINT,
+    interrupted_exit,
+    sigterm_as_interrupt,
+    stdout_closed,
+)
+from reportbridge.cli.terminal import clean
+from reportbridge.errors import (
+    BundleError,
+    ConfigurationError,
+    JobTimeoutError,
+    ReportBridgeError,
+    ValidationError,
+)
 
-EXIT_OK, EXIT_JOB_FAILED, EXIT_USAGE, EXIT_PARTIAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+EXIT_OK, EXIT_JOB_FAILED, EXIT_USAGE, EXIT_PARTIAL, EXIT_TIMEOUT = 0, 1, 2, 3, 4
+EXIT_INTERRUPTED = EXIT_SIGINT
+EXIT_CODES_HELP = (
+    "exit codes: 0 ok, 1 job failed/cancelled or run-time failure, 2 usage, config or bundle "
+    "error, 3 partial result or audit, 4 wait timed out, 130 interrupted, 141 stdout closed, "
+    "143 terminated"
+)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -31,8 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="reportbridge",
         description="Run, poll, cancel and fetch report jobs on many vendors.",
-        epilog="exit codes: 0 ok, 1 job failed/cancelled, 2 usage or config error, "
-        "3 partial result or audit, 130 interrupted",
+        epilog=EXIT_CODES_HELP,
     )
     parser.add_argument(
         "--config",
@@ -54,50 +76,106 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    try:
-        args = parser.parse_args(argv)
-    except SystemExit as exc:
-        return EXIT_USAGE if exc.code else EXIT_OK
-    if not args.command:
-        parser.print_help(sys.stderr)
-        return EXIT_USAGE
-    from reportbridge.logging import configure_cli_logging
+    with sigterm_as_interrupt():
+        return _main(argv)
 
-    level = {0: logging.WARNING, 1: logging.INFO}.get(args.verbose, logging.DEBUG)
-    configure_cli_logging(json=args.log_json, level=level)
-    func: Callable[[argparse.Namespace], int] = args.func
+
+def _main(argv: Sequence[str] | None) -> int:
+    verbose = 0
     try:
-        return func(args)
-    except KeyboardInterrupt:
-        print("reportbridge: interrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
-    except (ConfigurationError, ValidationError) as exc:
-        print(f"reportbridge: error: {exc}", file=sys.stderr)
+        parser = build_parser()
+        try:
+            args = parser.parse_args(argv)
+        except SystemExit as exc:
+            return EXIT_USAGE if exc.code else EXIT_OK
+        verbose = args.verbose
+        if not args.command:
+            parser.print_help(sys.stderr)
+            return EXIT_USAGE
+        from reportbridge.logging import configure_cli_logging
+
+        level = {0: logging.WARNING, 1: logging.INFO}.get(args.verbose, logging.DEBUG)
+        configure_cli_logging(json=args.log_json, level=level)
+        _clean_log_lines()
+        func: Callable[[argparse.Namespace], int] = args.func
+        code = func(args)
+        sys.stdout.flush()  # a closed stdout shows here, not at exit
+        return code
+    except KeyboardInterrupt as exc:
+        _error("interrupted")
+        return interrupted_exit(exc)
+    except BrokenPipeError:
+        return stdout_closed()
+    except (ConfigurationError, ValidationError, BundleError) as exc:
+        _error(f"error: {exc}")
         return EXIT_USAGE
+    except JobTimeoutError as exc:
+        _error(f"{type(exc).__name__}: {exc}")
+        return EXIT_TIMEOUT
     except ReportBridgeError as exc:
-        print(f"reportbridge: {type(exc).__name__}: {exc}", file=sys.stderr)
+        _error(f"{type(exc).__name__}: {exc}")
         return EXIT_JOB_FAILED
+    except Exception as exc:  # a bug: one line, the traceback only when asked for
+        return _unexpected(exc, verbose)
+
+
+def _clean_log_lines() -> None:
+    """Log lines quote vendor errors: their control characters are shown, never acted on."""
+    from reportbridge.cli.terminal import CleanStream
+
+    for handler in logging.getLogger("reportbridge").handlers:
+        if handler.get_name() == "reportbridge-cli" and isinstance(handler, logging.StreamHandler):
+            handler.setStream(CleanStream(sys.stderr))
+
+
+def _error(message: str) -> None:
+    from reportbridge.logging import redact_text
+
+    # if stderr is gone too, the exit status is all that is left
+    with contextlib.suppress(OSError, ValueError):
+        print(f"reportbridge: {clean(redact_text(message))}", file=sys.stderr)
+
+
+def _unexpected(exc: Exception, verbose: int) -> int:
+    from reportbridge.logging import redact_text
+
+    if verbose >= 2:
+        rendered = "".join(traceback.format_exception(exc))
+        with contextlib.suppress(OSError, ValueError):
+            sys.stderr.write(clean(redact_text(rendered), multiline=True))
+    from reportbridge.errortext import one_line
+
+    hint = "" if verbose >= 2 else " (run with -vv for details)"
+    _error(f"unexpected error: {one_line(exc)}{hint}")
+    return EXIT_JOB_FAILED
 
 
 def cmd_providers(args: argparse.Namespace) -> int:
     from reportbridge.cli.describe import describe_providers
+    from reportbridge.cli.output import emit_json
 
     rows = describe_providers()
     if args.json:
         for row in rows:
-            print(json.dumps(row, sort_keys=True))
+            emit_json(row, sort_keys=True)
         return EXIT_OK
     if not rows:
         print("no providers installed (install e.g. reportbridge-sailpoint)")
         return EXIT_OK
     for row in rows:
-        print(f"{row['name']:<12} {row['display_name']}  [{row['distribution'] or 'in-process'}]")
+        source = clean(row["distribution"] or "in-process")
+        if row["distribution_version"]:
+            source += f" {clean(row['distribution_version'])}"
+        if row["broken"]:
+            print(f"{clean(row['name']):<12} BROKEN  [{source}]: {clean(row['error'])}")
+            continue
+        print(f"{clean(row['name']):<12} {clean(row['display_name'])}  [{source}]")
         ops, formats = ", ".join(row["operations"]), ", ".join(row["formats"])
-        print(f"{'':<12} operations: {ops}; formats: {formats}; results: {row['parts']}")
+        shape = clean(row["parts"])
+        print(f"{'':<12} operations: {clean(ops)}; formats: {clean(formats)}; results: {shape}")
         for rt in row["report_types"]:
             params = ", ".join(p["name"] + ("*" if p["required"] else "") for p in rt["params"])
-            print(f"{'':<14}{rt['name']}({params})")
+            print(f"{'':<14}{clean(rt['name'])}({clean(params)})")
     return EXIT_OK
 
 

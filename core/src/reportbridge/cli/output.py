@@ -7,6 +7,7 @@ import sys
 from collections.abc import Iterable
 from typing import Any
 
+from reportbridge.cli.terminal import clean
 from reportbridge.model import FetchedFile, ReportJob
 
 
@@ -55,25 +56,31 @@ def job_dict(job: ReportJob, files: Iterable[FetchedFile] = ()) -> dict[str, Any
     }
 
 
-def emit_json(obj: Any) -> None:
-    sys.stdout.write(json.dumps(obj, default=str, sort_keys=False) + "\n")
+def emit_json(obj: Any, *, sort_keys: bool = False) -> None:
+    """One JSON line on stdout; control characters in strings are escaped (ASCII only)."""
+    sys.stdout.write(json.dumps(obj, default=str, sort_keys=sort_keys, ensure_ascii=True) + "\n")
     sys.stdout.flush()
 
 
 def print_job(job: ReportJob, files: Iterable[FetchedFile] = ()) -> None:
+    """A job for people; vendor text has its control characters made visible."""
     status = job.status.value.upper()
-    raw = f" (vendor: {job.provider_status})" if job.provider_status else ""
-    print(f"{job.provider}/{job.profile} {job.report_type} job {job.job_id}: {status}{raw}")
+    raw = f" (vendor: {clean(job.provider_status)})" if job.provider_status else ""
+    print(
+        f"{clean(job.provider)}/{clean(job.profile)} {clean(job.report_type)} "
+        f"job {clean(job.job_id)}: {status}{raw}"
+    )
     if job.error is not None:
-        print(f"  error: {job.error.message}")
+        print(f"  error: {clean(job.error.message)}")
     for w in job.warnings:
-        print(f"  warning: {w}")
+        print(f"  warning: {clean(w)}")
     for p in job.parts:
         if p.state == "failed":
-            print(f"  failed part {p.format}/{p.id}: {p.error or 'no reason given'}")
+            why = clean(p.error or "no reason given")
+            print(f"  failed part {clean(p.format)}/{clean(p.id)}: {why}")
     for f in files:
-        print(f"  file: {f.path} ({f.size} bytes, sha256 {f.sha256})")
-    print(f"  ref: {job.ref}")
+        print(f"  file: {clean(f.path)} ({f.size} bytes, sha256 {f.sha256})")
+    print(f"  ref: {clean(job.ref)}")
 
 
 def human_bytes(n: int | None) -> str:

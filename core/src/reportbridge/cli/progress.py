@@ -10,6 +10,7 @@ from typing import Any, TextIO
 import attrs
 
 from reportbridge.cli.output import human_bytes
+from reportbridge.cli.terminal import clean
 from reportbridge.engine import JobEvent
 
 
@@ -101,11 +102,12 @@ class ProgressView:
                 row.ended = row.ended or time.monotonic()
 
     def _plain(self, text: str) -> None:
-        self.stream.write(text + "\n")
+        self.stream.write(clean(text) + "\n")
         self.stream.flush()
 
     def _table(self) -> Any:
         from rich.table import Table
+        from rich.text import Text
 
         table = Table(expand=False, header_style="bold")
         for col in ("job", "provider", "profile", "type", "status", "elapsed", "fetched"):
@@ -113,7 +115,7 @@ class ProgressView:
         with self._lock:
             items = list(self.rows.items())
         for key, row in items:
-            table.add_row(
+            cells = (
                 key,
                 row.provider,
                 row.profile,
@@ -121,5 +123,6 @@ class ProgressView:
                 row.status,
                 f"{row.elapsed:5.1f}s",
                 human_bytes(row.bytes_done) if row.bytes_done else "",
-            )
+            )  # vendor text: no markup, no control characters
+            table.add_row(*(Text(clean(cell)) for cell in cells))
         return table

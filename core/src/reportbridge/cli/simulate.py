@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from reportbridge.cli.args import non_negative_int, seconds
 from reportbridge.errors import ConfigurationError, accepted
 
 EXIT_OK = 0
@@ -129,13 +130,15 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def add_parsers(sub: Any) -> None:
     p = sub.add_parser("simulate", help="serve the installed providers' simulators on 127.0.0.1")
     p.add_argument("providers", nargs="*", metavar="PROVIDER")
-    p.add_argument("--job-seconds", type=float, default=5.0, help="how long each job runs (5)")
-    p.add_argument("--file-size", type=int, help="bytes per report file")
+    p.add_argument("--job-seconds", type=seconds, default=5.0, help="how long each job runs (5)")
+    p.add_argument("--file-size", type=non_negative_int, help="bytes per report file")
     p.set_defaults(func=cmd_simulate)
 
     p = sub.add_parser("demo", help="a cross-vendor audit against built-in simulators (no config)")
     p.add_argument("--out", metavar="DIR", help="bundle folder (default ./reportbridge-demo-TIME)")
-    p.add_argument("--job-seconds", type=float, default=3.0, help="how long each job runs (3)")
-    p.add_argument("--file-size", type=int, default=256 * 1024, help="bytes per file (256 KiB)")
+    p.add_argument("--job-seconds", type=seconds, default=3.0, help="how long each job runs (3)")
+    p.add_argument(
+        "--file-size", type=non_negative_int, default=256 * 1024, help="bytes per file (256 KiB)"
+    )
     p.add_argument("--json", action="store_true", help="machine output")
     p.set_defaults(func=cmd_demo)

@@ -7,6 +7,7 @@ imports the façade. :mod:`reportbridge.batch` is its public face.
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -19,7 +20,7 @@ def run_many(
     reports: JobOperations,
     requests: Iterable[JobRequest],
     *,
-    dest_dir: Path | str | Callable[[JobRequest], Path] | None = None,
+    dest_dir: Path | str | Callable[[JobRequest], os.PathLike[str]] | None = None,
     timeout: float | None = None,
     on_event: Callable[[JobEvent], None] | None = None,
     stop: threading.Event | None = None,
@@ -32,7 +33,7 @@ def run_many(
     reported per request in the outcome, never raised; polls ride out up to
     ``max_poll_errors`` transient failures in a row, as in ``Reports.wait``. A waiting
     job holds no thread, and where the provider can answer for many jobs in one
-    request, one such request polls them all (see :mod:`reportbridge.driver`).
+    request, one such request polls them all (see ``reportbridge.engine.driver``).
 
     ``on_event`` is called from worker threads as well as the caller's: keep it quick
     and thread-safe. Setting ``stop`` ends the batch (the loop raises KeyboardInterrupt),

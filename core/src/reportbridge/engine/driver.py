@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import heapq
 import itertools
+import os
 import queue
 import threading
 import time
@@ -55,7 +56,7 @@ class BatchDriver:
         reports: JobOperations,
         requests: Iterable[JobRequest],
         *,
-        dest_dir: Path | str | Callable[[JobRequest], Path] | None,
+        dest_dir: Path | str | Callable[[JobRequest], os.PathLike[str]] | None,
         timeout: float | None,
         emit: Callable[[JobEvent], None],
         stop: threading.Event,

@@ -9,6 +9,7 @@ twice, and a resumed request starts from what its ``done_parts`` and ``resume_pa
 from __future__ import annotations
 
 import functools
+import os
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -29,7 +30,7 @@ class Fetcher:
     def __init__(
         self,
         reports: JobOperations,
-        dest_dir: Path | str | Callable[[JobRequest], Path] | None,
+        dest_dir: Path | str | Callable[[JobRequest], os.PathLike[str]] | None,
         emit: Callable[[JobEvent], None],
         stop: threading.Event,
     ) -> None:
@@ -105,7 +106,7 @@ class Fetcher:
     def _skip(run: RunState, fmt: str) -> list[str]:
         return [part for (f, part) in run.done if f == fmt]
 
-    def _folder(self, run: RunState) -> Path:
+    def _folder(self, run: RunState) -> os.PathLike[str]:
         dest = self.dest_dir
         assert dest is not None
         return dest(run.request) if callable(dest) else Path(dest)

@@ -182,7 +182,8 @@ def test_many_triggers_share_one_executor_per_connection(
     assert len(hooks._shared) == 1
     ours = [name for name in seen["threads"] if name.startswith(THREAD_PREFIX)]
     assert 1 <= len(ours) <= 3, seen["threads"]
-    assert len(seen["threads"]) - len(ours) <= 1, seen["threads"]  # the loop's default
+    others = sorted(set(seen["threads"]) - set(ours) - {"rb-watchdog"})  # one per process
+    assert len(others) <= 1, seen["threads"]  # the loop's default executor
 
 
 async def first_async(trigger: ReportTrigger) -> Any:

@@ -28,6 +28,7 @@ from airflow.sdk import BaseOperator, ResumableJobMixin
 from reportbridge.cli.output import job_dict
 from reportbridge.errors import ReportBridgeError
 from reportbridge.lifecycle import MAX_POLL_ERRORS
+from reportbridge.logging import redact_text
 from reportbridge.model import ReportJob
 from reportbridge.status import ReportStatus
 from reportbridge_airflow import events
@@ -198,7 +199,7 @@ class RunReportOperator(ResumableJobMixin, BaseOperator):
             job.ref,
             job.status.value,
             job.provider_status,
-            job.error.message if job.error else "",
+            redact_text(job.error.message) if job.error else "",
             failed=events.failed_parts(job),
             accept_partial=self.accept_partial,
         )

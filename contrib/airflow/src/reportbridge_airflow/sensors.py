@@ -19,6 +19,7 @@ from airflow.sdk import BaseSensorOperator, PokeReturnValue
 
 from reportbridge.errors import ReportBridgeError
 from reportbridge.lifecycle import MAX_POLL_ERRORS, poll_error_may_pass
+from reportbridge.logging import redact_text
 from reportbridge.model import ReportJob
 from reportbridge_airflow import events
 from reportbridge_airflow.hooks import ReportBridgeHook
@@ -114,7 +115,7 @@ class ReportSensor(BaseSensorOperator):
 
 
 def _why(job: ReportJob) -> str:
-    return job.error.message if job.error else ""
+    return redact_text(job.error.message) if job.error else ""
 
 
 def _summary(job: ReportJob) -> dict[str, Any]:

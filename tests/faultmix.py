@@ -17,6 +17,7 @@ FAILING = {
     "explore": {"outcome": "failed"},
     "spaceone": {"outcome": "FAILURE"},
     "sailpoint": {"outcome": "ERROR"},
+    "tenable": {"outcome": "ERROR"},
 }
 PROFILE = {
     "polling": {"initial": 0.1, "backoff": 1.3, "cap": 0.5, "jitter": 0.1},

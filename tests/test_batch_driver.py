@@ -92,3 +92,28 @@ def test_max_poll_errors_reaches_the_driver(
         assert isinstance(outcome.error, ServiceError)
     polls = toy_sim.count("GET", "^/jobs/[^/]+$")
     assert polls == 2 if not ok else polls >= 4  # failures in a row allowed, then one more
+
+
+def test_a_queued_start_waits_for_the_cap_instead_of_failing(
+    toy_sim: ToySimulator, toy_registry: PluginRegistry, make_reports: Any, tmp_path: Path
+) -> None:
+    """A job whose wait ended on an error still runs at the vendor and holds a slot of the
+    client-side cap; the next request waits for that slot, it does not fail."""
+    toy_sim.job_seconds = 1.5
+    # the first poll of the first job sees a status nobody documented: its run ends at once
+    toy_sim.faults.add(
+        Fault(path="^/jobs/[^/]+$", method="GET", status=200, body=b'{"id":"1","state":"odd"}')
+    )
+    reports = make_reports(
+        {"toy": toy_sim},
+        registry=toy_registry,
+        polling=FAST,
+        concurrency=1,
+        max_active_jobs=1,
+    )
+    requests = [JobRequest("toy", "USERS", key=k) for k in ("first", "second")]
+    outcomes = {o.request.key: o for o in reports.run_many(requests, dest_dir=tmp_path)}
+    assert outcomes["first"].error is not None  # the undocumented status ended its run
+    second = outcomes["second"]
+    assert second.error is None and second.ok, second.error
+    assert toy_sim.count("POST", "^/jobs$") == 2  # the second job was submitted once, later

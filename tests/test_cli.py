@@ -121,14 +121,14 @@ def test_cancel_and_failed_exit_codes(
     )[0]
     refused = run_cli("--config", str(config), "cancel", done["ref"], env=env)
     assert refused.returncode == 1
-    assert "already finished" in refused.stderr
+    assert "already succeeded; nothing cancelled" in refused.stderr
 
 
 @pytest.mark.parametrize(
     ("args", "needle"),
     [
         (["run", "toy1", "NOPE"], "accepted: AUDIT, USERS"),
-        (["run", "toy1", "USERS", "-p", "novalue"], "KEY=VALUE"),
+        (["run", "toy1", "USERS", "-p", "novalue"], "NAME=VALUE"),
         (["run", "toy1", "USERS", "--params-json", "[1]"], "JSON object"),
         (["run", "ghost", "USERS"], "configured profiles: toy1"),
         (["status", "not-a-ref"], "job reference"),

@@ -125,3 +125,15 @@ def test_any_unfinished_state_can_end_partial(current: ReportStatus) -> None:
 @given(statuses, statuses)
 def test_advance_result_is_one_of_its_inputs(current: ReportStatus, observed: ReportStatus) -> None:
     assert advance(current, observed) in (current, observed)
+
+
+@given(
+    st.sampled_from(list(ReportStatus)), st.sampled_from(list(ReportStatus)), st.text(max_size=20)
+)
+def test_an_observation_never_readdresses_the_job(
+    current: ReportStatus, observed: ReportStatus, other_id: str
+) -> None:
+    job = ReportJob(provider="p", profile="n", job_id="abc", report_type="T", status=current)
+    seen = ReportJob(provider="q", profile="m", job_id=other_id, report_type="T", status=observed)
+    merged = job.observe(seen)
+    assert (merged.provider, merged.profile, merged.job_id) == ("p", "n", "abc")

@@ -258,13 +258,21 @@ class Reports:
                     return current
 
     def cancel(self, job: JobLike) -> ReportJob:
-        """Ask the vendor to stop the job. Unsupported providers raise before any request."""
+        """Ask the vendor to stop the job; unsupported providers raise before any request.
+
+        The job is polled first: a finished job (any terminal status) is returned as it
+        stands and nothing is sent, since a vendor may delete a finished report on cancel.
+        """
         current = self.job(job)
         provider = self.provider_for(current.profile)
         if not provider.capabilities().cancel:
             raise UnsupportedOperationError(
                 provider.name, "cancel", "its jobs run to completion; wait for it instead"
             )
+        current = self.poll(current)
+        if current.is_terminal:
+            log.info("not cancelled: already finished", job_id=current.job_id)
+            return current
         updated = current.observe(self.session(current.profile).cancel(current))
         self._active.note(updated)
         if updated.status is not current.status:

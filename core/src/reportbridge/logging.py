@@ -8,13 +8,15 @@ The command line configures handlers and rendering with :func:`configure_cli_log
 
 from __future__ import annotations
 
+import base64
+import json
 import logging
 import re
 import sys
 import threading
 from collections.abc import MutableMapping
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import quote, quote_plus, unquote_plus
 
 REDACTED = "[REDACTED]"
 
@@ -23,52 +25,106 @@ _SENSITIVE_KEY = re.compile(
     r"assertion|x-amz-security|sig$)",
     re.IGNORECASE,
 )
+#: query parameters of signed URLs and tokens in URLs (compared without case)
+SECRET_QUERY_PARAMS = frozenset(
+    {
+        # AWS S3 and CloudFront, Google Cloud Storage, Azure SAS
+        "x-amz-signature", "x-amz-credential", "x-amz-security-token", "awsaccesskeyid",
+        "signature", "policy", "key-pair-id", "x-goog-signature", "x-goog-credential",
+        "googleaccessid", "sig", "sv", "se", "sp", "st", "skoid", "sktid", "ske", "sks", "skv",
+        # CDN tokens (Alibaba/Tencent auth_key, Akamai, generic HMAC and signed links)
+        "auth_key", "hmac", "hdnts", "__token__", "token", "access_token", "id_token",
+        "refresh_token", "code", "key", "apikey", "api_key", "secret", "client_secret",
+        "password", "passwd", "jwt", "session", "sessionid", "sas", "verify", "hash", "md5",
+    }
+)  # fmt: skip
 _BEARER = re.compile(r"\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+", re.IGNORECASE)
 _JWT = re.compile(r"\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*")
-_URL = re.compile(r"https?://[^\s\"'<>]+")
-_FORM_SECRET = re.compile(
-    r"((?:client_secret|access_token|refresh_token|password|token)=)[^&\s\"']+", re.IGNORECASE
-)
+#: ``name=value`` in a query string, a fragment, a form body or prose
+_PAIR = re.compile(r"(?P<name>[A-Za-z0-9_.~%+-]{1,80})=(?P<value>[^&;#\s\"'<>]*)")
+_USERINFO = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)[^/?#\s@]*@")
+#: encoded forms of a secret shorter than this are not looked for (too likely by chance)
+MIN_ENCODED_FORM = 8
 
 _known_secrets: set[str] = set()
+_secret_params: set[str] = set()
 _secrets_lock = threading.Lock()
+_secrets_pattern: re.Pattern[str] | None = None
 
 
 def register_secret(value: str | None) -> None:
-    """Remember a secret value so that it is scrubbed wherever it appears in text."""
-    if value and len(value) >= 4:
-        with _secrets_lock:
-            _known_secrets.add(value)
+    """Remember a secret so that it is scrubbed wherever it appears in text.
+
+    Its encoded echoes are scrubbed too: percent-encoded, JSON-escaped, and base64 (standard
+    and URL-safe) of any text holding it — ``base64("client:" + secret)`` of a Basic header
+    included — for secrets of at least :data:`MIN_ENCODED_FORM` characters.
+    """
+    global _secrets_pattern
+    if not isinstance(value, str) or len(value) < 4:
+        return
+    forms = _encoded_forms(value)
+    with _secrets_lock:
+        if not forms <= _known_secrets:
+            _known_secrets.update(forms)
+            _secrets_pattern = None
 
 
-def _redact_url(url: str) -> str:
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return REDACTED
-    if not parts.query and not parts.password:
-        return url
-    query = urlencode(
-        [(k, REDACTED if _SENSITIVE_KEY.search(k) else v) for k, v in parse_qsl(parts.query)],
-        safe="[]",
-    )
-    netloc = parts.netloc.rsplit("@", 1)[-1] if "@" in parts.netloc else parts.netloc
-    return urlunsplit((parts.scheme, netloc, parts.path, query, ""))
+def register_secret_param(name: str) -> None:
+    """Treat query parameter ``name`` (any case) as secret: its value is redacted in text."""
+    with _secrets_lock:
+        _secret_params.add(name.strip().lower())
+
+
+def is_secret_param(name: str) -> bool:
+    """Whether a query, form or fragment parameter carries a credential."""
+    key = unquote_plus(name).strip().lower()
+    return key in SECRET_QUERY_PARAMS or key in _secret_params or bool(_SENSITIVE_KEY.search(key))
+
+
+def _encoded_forms(secret: str) -> set[str]:
+    texts = {secret, quote(secret, safe=""), quote_plus(secret), quote(secret)}
+    texts |= {re.sub(r"%[0-9A-F]{2}", lambda m: m.group(0).lower(), t) for t in texts}
+    forms = set(texts) | {json.dumps(secret)[1:-1]}
+    for text in texts:
+        raw = text.encode()
+        for shift in range(3):
+            # base64 of text holding the secret at any offset: keep only the characters
+            # decided by the secret's own bits (not by what comes before or after it)
+            encoded = base64.b64encode(b"\0" * shift + raw).decode()
+            core = encoded[(8 * shift + 5) // 6 : (8 * (shift + len(raw))) // 6]
+            if len(core) >= MIN_ENCODED_FORM and len(secret) >= MIN_ENCODED_FORM:
+                forms.add(core)
+                forms.add(core.replace("+", "-").replace("/", "_"))
+    return {f for f in forms if len(f) >= 4}
+
+
+def _known_pattern() -> re.Pattern[str] | None:
+    global _secrets_pattern
+    with _secrets_lock:
+        if _secrets_pattern is None and _known_secrets:
+            ordered = sorted(_known_secrets, key=len, reverse=True)
+            _secrets_pattern = re.compile("|".join(map(re.escape, ordered)))
+        return _secrets_pattern
+
+
+def _redact_pair(m: re.Match[str]) -> str:
+    if is_secret_param(m.group("name")) and m.group("value") not in ("", REDACTED):
+        return f"{m.group('name')}={REDACTED}"
+    return m.group(0)
 
 
 def redact_text(text: str) -> str:
-    """Remove secrets from free text: known secrets, bearer tokens, JWTs, signed URLs."""
+    """Remove secrets from free text: known secrets and their encodings, bearer and basic
+    credentials, JWTs, secret query/form parameters, passwords in URLs."""
     if not text:
         return text
-    with _secrets_lock:
-        secrets = sorted(_known_secrets, key=len, reverse=True)
-    for secret in secrets:
-        if secret in text:
-            text = text.replace(secret, REDACTED)
+    known = _known_pattern()
+    if known is not None:
+        text = known.sub(REDACTED, text)
     text = _BEARER.sub(lambda m: f"{m.group(1)} {REDACTED}", text)
     text = _JWT.sub(REDACTED, text)
-    text = _FORM_SECRET.sub(lambda m: m.group(1) + REDACTED, text)
-    return _URL.sub(lambda m: _redact_url(m.group(0)), text)
+    text = _PAIR.sub(_redact_pair, text)
+    return _USERINFO.sub(lambda m: m.group("scheme"), text)
 
 
 def redact_value(key: str, value: Any, _depth: int = 0) -> Any:
@@ -174,11 +230,15 @@ def configure_cli_logging(*, json: bool = False, level: int = logging.WARNING) -
 
 
 __all__ = [
+    "MIN_ENCODED_FORM",
     "REDACTED",
+    "SECRET_QUERY_PARAMS",
     "configure_cli_logging",
     "get_logger",
+    "is_secret_param",
     "redact_processor",
     "redact_text",
     "redact_value",
     "register_secret",
+    "register_secret_param",
 ]

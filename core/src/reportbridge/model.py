@@ -178,14 +178,18 @@ class ReportJob:
         """Merge a fresher observation, never moving the status backwards.
 
         The vendor's raw status and details follow the observation only when the
-        neutral status accepted it; a stale read changes nothing but ``updated_at``.
+        neutral status accepted it; a stale read changes nothing but ``updated_at``. What
+        addresses the job (provider, profile, job id) never changes: an answer naming
+        another id cannot redirect later requests.
         """
         status = advance(self.status, seen.status)
         if status is not seen.status:
             return attrs.evolve(self, updated_at=seen.updated_at or utcnow())
         return attrs.evolve(
             seen,
+            provider=self.provider,
             profile=self.profile,
+            job_id=self.job_id,
             params=seen.params or self.params,
             submitted_at=self.submitted_at or seen.submitted_at,
             created_at=seen.created_at or self.created_at,

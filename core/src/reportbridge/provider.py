@@ -22,6 +22,7 @@ from reportbridge.errors import (
     UnsupportedOperationError,
     accepted,
 )
+from reportbridge.logging import register_secret_param
 from reportbridge.model import Capabilities, ReportJob, ResultPart
 from reportbridge.params import resolve_report_type, validate_params
 from reportbridge.transport.options import TransportOptions
@@ -227,6 +228,14 @@ class Provider(abc.ABC):
     settings_type: ClassVar[type]
     default_rate_limit: ClassVar[RateLimit | None] = None
     default_max_active_jobs: ClassVar[int | None] = None
+    #: query parameters of this vendor's URLs that carry a credential (a signature, a
+    #: token), redacted in logs and errors on top of the well-known ones
+    secret_query_params: ClassVar[tuple[str, ...]] = ()
+
+    def __init_subclass__(cls, **kw: Any) -> None:
+        super().__init_subclass__(**kw)
+        for name in cls.secret_query_params:
+            register_secret_param(name)
 
     @abc.abstractmethod
     def capabilities(self) -> Capabilities:

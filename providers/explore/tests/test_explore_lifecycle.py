@@ -11,7 +11,12 @@ from typing import Any
 import pytest
 from explore_testkit import FAST, JANUARY
 
-from reportbridge import ReportStatus, UnknownStatusError, UnsupportedOperationError
+from reportbridge import (
+    ReportStatus,
+    UnknownStatusError,
+    UnsupportedOperationError,
+    ValidationError,
+)
 from reportbridge.facade import Reports
 from reportbridge_explore.simulator import ExploreSimulator
 
@@ -105,11 +110,31 @@ def test_cancel_a_running_job(explore_sim: SimFactory, explore_reports: ReportsF
     assert reports.poll(cancelled).status is ReportStatus.CANCELLED
 
 
-def test_cancel_after_done_keeps_the_success(sim: ExploreSimulator, reports: Reports) -> None:
+@pytest.mark.parametrize("cancel_finished", ["refuse", "delete"])
+def test_cancel_after_done_keeps_the_success(
+    explore_sim: SimFactory, explore_reports: ReportsFactory, cancel_finished: str, tmp_path: Path
+) -> None:
+    # A server may delete a finished report on DELETE: the façade looks first, sends nothing.
+    sim = explore_sim(cancel_finished=cancel_finished)
+    reports = explore_reports(sim)
     done = reports.wait(reports.run("tx", "calls", **JANUARY), policy=FAST)
-    again = reports.cancel(done)
+    for target in (done, done.ref):
+        again = reports.cancel(target)
+        assert again.status is ReportStatus.SUCCEEDED
+    assert sim.count("DELETE") == 0
+    assert sim.state(done.job_id) == "done"
+    (fetched,) = reports.fetch(done, tmp_path)
+    assert fetched.sha256 == sim.file_for(done.job_id).sha256
+
+
+def test_a_cancel_that_meets_a_just_finished_job_returns_it(
+    sim: ExploreSimulator, reports: Reports
+) -> None:
+    # The job finished between the façade's look and the DELETE: 403, the success stays.
+    done = reports.wait(reports.run("tx", "calls", **JANUARY), policy=FAST)
+    again = reports.session("tx").cancel(done)
     assert again.status is ReportStatus.SUCCEEDED
-    assert sim.count("DELETE") == 1
+    assert sim.count("DELETE") == 1 and sim.state(done.job_id) == "done"
 
 
 def test_cancel_refused_by_the_account(
@@ -187,7 +212,7 @@ def test_extra_report_types_open_new_paths(
     assert other_sim.count("POST", "/jobs$") == 0
 
 
-def test_a_files_location_on_another_origin_is_ignored(
+def test_a_files_location_on_another_origin_is_refused(
     sim: ExploreSimulator, reports: Reports, tmp_path: Path
 ) -> None:
     import attrs
@@ -195,5 +220,7 @@ def test_a_files_location_on_another_origin_is_ignored(
     job = reports.wait(reports.run("tx", "calls", **JANUARY), policy=FAST)
     assert "files" not in job.extra  # the documented path is not repeated in the reference
     forged = attrs.evolve(job, extra={**job.extra, "files": "https://elsewhere.example/x"})
-    assert reports.fetch(forged, tmp_path)[0].size > 0
-    assert sim.count("GET", f"^/data/reports/calls/files/{job.job_id}$") == 1
+    before = len(sim.requests)
+    with pytest.raises(ValidationError, match="not on this profile's API origin"):
+        reports.fetch(forged, tmp_path)
+    assert len(sim.requests) == before and not any(tmp_path.iterdir())

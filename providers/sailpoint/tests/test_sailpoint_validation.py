@@ -144,9 +144,9 @@ def test_job_ids_that_cannot_be_a_path_segment_are_refused(
     sim: SailPointSimulator, reports: Reports, job_id: str
 ) -> None:
     job = ReportJob(provider="sailpoint", profile="sp", job_id=job_id, report_type="ACCOUNTS")
-    with pytest.raises(ValidationError, match="cannot address a report"):
+    with pytest.raises(ValidationError, match="task result id"):
         reports.poll(job)
-    with pytest.raises(ValidationError, match="cannot address a report"):
+    with pytest.raises(ValidationError, match="task result id"):
         reports.cancel(job)
     assert sim.requests == []
 

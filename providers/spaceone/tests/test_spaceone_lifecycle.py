@@ -105,25 +105,50 @@ def test_a_stale_read_never_moves_the_job_back(reports: Reports, sim: SpaceoneSi
     assert again.status is ReportStatus.SUCCEEDED and again.provider_status == "FINISHED"
 
 
-def test_unknown_report_is_not_found_although_http_400(reports: Reports) -> None:
+@pytest.mark.parametrize("http_status", [404, 400])
+def test_unknown_report_is_not_found_whatever_the_status(
+    spaceone_sim: Callable[..., SpaceoneSimulator],
+    make_spaceone: Callable[..., Reports],
+    http_status: int,
+) -> None:
+    # Current Cloudforet answers ERROR_NOT_FOUND with 404, older deployments with 400.
+    reports = make_spaceone(spaceone_sim(not_found_status=http_status))
     job = reports.run("so", PDF, name="x")
     from reportbridge.refs import JobRef, encode_ref
 
     ghost = encode_ref(JobRef("spaceone", "so", "report-000000000000", PDF))
     with pytest.raises(NotFoundError) as info:
         reports.poll(ghost)
-    assert info.value.status_code == 400 and info.value.vendor_code == "ERROR_NOT_FOUND"
-    assert "report-000000000000" in str(info.value)
+    assert info.value.status_code == http_status
+    assert info.value.vendor_code == "ERROR_NOT_FOUND"
+    assert "report-000000000000" in str(info.value) and "no such report" in str(info.value)
+    assert "endpoint" not in str(info.value) and "api_style" not in str(info.value)
     assert reports.poll(job).job_id == job.job_id
 
 
-def test_unknown_template_is_not_found(reports: Reports, sim: SpaceoneSimulator) -> None:
+@pytest.mark.parametrize("http_status", [404, 400])
+def test_unknown_template_is_not_found(
+    spaceone_sim: Callable[..., SpaceoneSimulator],
+    make_spaceone: Callable[..., Reports],
+    http_status: int,
+) -> None:
+    sim = spaceone_sim(not_found_status=http_status)
     with pytest.raises(NotFoundError) as info:
-        reports.run("so", "template-ffffffffffff", name="x")
-    assert info.value.vendor_code == "ERROR_NOT_FOUND" and "template-ffffffffffff" in str(
-        info.value
-    )
+        make_spaceone(sim).run("so", "template-ffffffffffff", name="x")
+    message = str(info.value)
+    assert info.value.vendor_code == "ERROR_NOT_FOUND" and info.value.status_code == http_status
+    assert "template-ffffffffffff" in message and "template_id or storage_id" in message
+    assert "endpoint" not in message
     assert sim.count("POST") == 1
+
+
+def test_a_wrong_path_still_names_the_endpoint(
+    spaceone_sim: Callable[..., SpaceoneSimulator], make_spaceone: Callable[..., Reports]
+) -> None:
+    # A 404 without a SpaceONE error body is a path the deployment does not serve.
+    sim = spaceone_sim(api_style="gateway")
+    with pytest.raises(NotFoundError, match="no such endpoint: check base_url and api_style"):
+        make_spaceone(sim, api_style="rest").run("so", PDF, name="x")
 
 
 def test_refused_token_is_an_authentication_error(

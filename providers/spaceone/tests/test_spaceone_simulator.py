@@ -104,7 +104,7 @@ def test_expired_signature_is_refused(spaceone_sim: StartSim) -> None:
         ({"domain_id": "D", "template_id": PDF, "name": "n"}, 403, "ERROR_PERMISSION_DENIED"),
         ({"domain_id": "@", "name": "n"}, 400, "ERROR_REQUIRED_PARAMETER"),
         ({"domain_id": "@", "template_id": PDF}, 400, "ERROR_REQUIRED_PARAMETER"),
-        ({"domain_id": "@", "template_id": "template-0", "name": "n"}, 400, "ERROR_NOT_FOUND"),
+        ({"domain_id": "@", "template_id": "template-0", "name": "n"}, 404, "ERROR_NOT_FOUND"),
         (
             {"domain_id": "@", "template_id": PDF, "name": "n", "template_options": [1]},
             400,
@@ -112,7 +112,7 @@ def test_expired_signature_is_refused(spaceone_sim: StartSim) -> None:
         ),
         (
             {"domain_id": "@", "template_id": PDF, "name": "n", "storage_id": "storage-1"},
-            400,
+            404,
             "ERROR_NOT_FOUND",
         ),
         ([1, 2], 400, "ERROR_INVALID_ARGUMENT"),
@@ -140,12 +140,21 @@ def test_authentication_and_routing_errors(sim: SpaceoneSimulator) -> None:
     assert status == 404, "the gateway style is off unless asked for"
 
 
-def test_unknown_report_is_400_not_found(sim: SpaceoneSimulator) -> None:
+@pytest.mark.parametrize("http_status", [404, 400])
+def test_unknown_report_is_not_found_with_either_status(
+    spaceone_sim: Callable[..., SpaceoneSimulator], http_status: int
+) -> None:
+    sim = spaceone_sim(not_found_status=http_status)
     status, answer, _ = call(
         sim, "GET", f"/report/v1/report/report-000000000000?domain_id={sim.domain_id}"
     )
-    assert status == 400 and answer["detail"]["code"] == "ERROR_NOT_FOUND"
+    assert status == http_status and answer["detail"]["code"] == "ERROR_NOT_FOUND"
     assert "report-000000000000" in answer["detail"]["message"]
+
+
+def test_not_found_status_is_404_or_400() -> None:
+    with pytest.raises(ValueError, match="not_found_status"):
+        SpaceoneSimulator(not_found_status=500)
 
 
 def test_download_url_before_finished_is_refused(sim: SpaceoneSimulator) -> None:

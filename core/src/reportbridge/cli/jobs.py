@@ -42,7 +42,8 @@ def parse_params(pairs: list[str] | None, params_json: str | None) -> dict[str, 
         key, sep, value = pair.partition("=")
         if not sep or not key.strip():
             raise ValidationError(
-                f"-p {pair!r} is not KEY=VALUE (for example -p correlatedOnly=true)", field="params"
+                f"-p {pair!r} is not NAME=VALUE (for example -p correlatedOnly=true)",
+                field="params",
             )
         params[key.strip()] = value
     return params
@@ -160,8 +161,14 @@ def cmd_wait(args: argparse.Namespace) -> int:
 
 def cmd_cancel(args: argparse.Namespace) -> int:
     with reports_from(args) as reports:
-        job = reports.cancel(args.ref)
+        job = reports.cancel(args.ref)  # a finished job is returned as it is, nothing sent
         show(job, [], args)
+        if job.is_terminal and job.status is not ReportStatus.CANCELLED:
+            print(
+                f"reportbridge: job {job.job_id} already {job.status.value}; nothing cancelled",
+                file=sys.stderr,
+            )
+            return EXIT_JOB_FAILED
         return EXIT_OK
 
 
@@ -214,7 +221,9 @@ def add_parsers(sub: Any) -> None:
     p = sub.add_parser("run", help="start a report (and optionally wait and fetch it)")
     p.add_argument("profile")
     p.add_argument("report_type")
-    p.add_argument("-p", "--param", action="append", metavar="KEY=VALUE", help="a report parameter")
+    p.add_argument(
+        "-p", "--param", action="append", metavar="NAME=VALUE", help="a report parameter"
+    )
     p.add_argument("--params-json", metavar="JSON", help="parameters as one JSON object")
     p.add_argument("--wait", action="store_true", help="wait until the job finishes")
     p.add_argument(
@@ -260,6 +269,8 @@ def add_parsers(sub: Any) -> None:
     p.add_argument("profile")
     p.add_argument("--state", help="only jobs in this vendor state")
     p.add_argument("--limit", type=positive_int, default=50, help="at most this many (default 50)")
-    p.add_argument("-f", "--filter", action="append", metavar="KEY=VALUE", help="a provider filter")
+    p.add_argument(
+        "-f", "--filter", action="append", metavar="NAME=VALUE", help="a provider filter"
+    )
     common(p)
     p.set_defaults(func=cmd_list)

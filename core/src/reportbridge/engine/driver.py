@@ -33,9 +33,16 @@ from typing import Any
 from reportbridge.engine.fetcher import Fetcher
 from reportbridge.engine.ops import JobOperations
 from reportbridge.engine.records import JobEvent, JobOutcome, JobRequest
-from reportbridge.engine.state import MISSES_BEFORE_POLL, TAIL_FRACTION, ProfileState, RunState
+from reportbridge.engine.state import (
+    MISSES_BEFORE_POLL,
+    QUOTA_WAIT_LIMIT,
+    TAIL_FRACTION,
+    ProfileState,
+    RunState,
+)
 from reportbridge.errors import (
     JobTimeoutError,
+    QuotaExceededError,
     ReportBridgeError,
 )
 from reportbridge.lifecycle import poll_error_may_pass
@@ -83,7 +90,8 @@ class BatchDriver:
         self._done: queue.Queue[tuple[RunState | ProfileState, str, Any, BaseException | None]] = (
             queue.Queue()
         )
-        self._timers: list[tuple[float, int, RunState]] = []
+        # (due, order, run, what): a poll, or a start a quota refused, to send again
+        self._timers: list[tuple[float, int, RunState, str]] = []
         self._order = itertools.count()
 
     def _limit(self, run: RunState) -> int:
@@ -125,8 +133,11 @@ class BatchDriver:
     def _fire_due(self) -> None:
         now = time.monotonic()
         while self._timers and self._timers[0][0] <= now:
-            run = heapq.heappop(self._timers)[2]
-            self._submit(self.profiles[run.profile], run, "poll", self._poll, run)
+            _due, _order, run, what = heapq.heappop(self._timers)
+            if what == "start":
+                self._submit(self.profiles[run.profile], run, "start", self._begin, run)
+            else:
+                self._submit(self.profiles[run.profile], run, "poll", self._poll, run)
         for profile in self.profiles.values():
             if profile.listed and not profile.listing and profile.next_listing <= now:
                 profile.listing = True
@@ -192,6 +203,8 @@ class BatchDriver:
         if error is not None and not isinstance(error, ReportBridgeError):
             raise error  # not a vendor's or a user's error: a bug or an interrupt
         if kind == "start":
+            if isinstance(error, QuotaExceededError) and self._start_later(run, error):
+                return []
             if error is not None:
                 return [self._end(run, None, error)]
             run.job = value
@@ -281,8 +294,30 @@ class BatchDriver:
             if left <= 0:
                 return [self._end(run, run.job, self._timeout_error(run))]
             delay = min(delay, left)
-        heapq.heappush(self._timers, (now + delay, next(self._order), run))
+        heapq.heappush(self._timers, (now + delay, next(self._order), run, "poll"))
         return []
+
+    def _start_later(self, run: RunState, error: QuotaExceededError) -> bool:
+        """A quota refused this start (nothing was created): try again when a slot may
+        have freed, at the profile's polling pace, until the batch timeout (or
+        ``QUOTA_WAIT_LIMIT``). False when that time is up: the refusal is the outcome."""
+        now = time.monotonic()
+        if run.start_by is None:
+            run.start_by = now + (self.timeout if self.timeout is not None else QUOTA_WAIT_LIMIT)
+        if self.stop.is_set() or now >= run.start_by:
+            return False
+        run.refusals += 1
+        delay = self._policy(run.profile).delay(run.refusals, error.retry_after)
+        log.info(
+            "start waits for a free slot",
+            profile=run.profile,
+            refusals=run.refusals,
+            wait_s=round(delay, 2),
+        )
+        heapq.heappush(
+            self._timers, (min(now + delay, run.start_by), next(self._order), run, "start")
+        )
+        return True
 
     def _finish_waiting(self, run: RunState) -> list[JobOutcome]:
         assert run.job is not None
@@ -377,11 +412,11 @@ class BatchDriver:
         now = time.monotonic()
         initial = self._policy(profile.name).initial
         changed = False
-        for n, (due, seq, run) in enumerate(self._timers):
-            if run.profile == profile.name and run.hint is None:
+        for n, (due, seq, run, what) in enumerate(self._timers):
+            if run.profile == profile.name and run.hint is None and what == "poll":
                 soon = now + max(initial, TAIL_FRACTION * (now - run.waiting_since))
                 if soon < due:
-                    self._timers[n] = (soon, seq, run)
+                    self._timers[n] = (soon, seq, run, what)
                     changed = True
         if changed:
             heapq.heapify(self._timers)

@@ -15,6 +15,10 @@ TAIL_SHARE = 0.25
 TAIL_FRACTION = 0.05
 #: listings in a row that must miss a job before it is polled on its own
 MISSES_BEFORE_POLL = 3
+#: how long a start refused by a quota (the profile's max_active_jobs, a vendor's cap on
+#: running reports) is tried again when the batch has no timeout: jobs a batch gave up
+#: on still hold their slots at the vendor until they end
+QUOTA_WAIT_LIMIT = 3600.0
 
 
 class RunState:
@@ -29,6 +33,9 @@ class RunState:
         self.hint: float | None = None
         self.waiting_since = 0.0
         self.deadline: float | None = None
+        # a start refused by a quota: how often, and until when it is tried again
+        self.refusals = 0
+        self.start_by: float | None = None
         self.misses = 0
         # parts fetched (format, id), the files written, and whether a fetch is in flight
         self.done: set[tuple[str, str]] = set(request.done_parts)

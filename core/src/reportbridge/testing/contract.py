@@ -28,6 +28,10 @@ endpoint) for the hostile-server cases, which every provider inherits:
   with ``ResponseTooLargeError`` and bounded memory;
 - ``wait(timeout=)`` ends with ``JobTimeoutError`` by its deadline against a poll
   answered ``429 Retry-After: 1000`` or trickled a byte at a time.
+
+With ``forced_job_id`` (the id every new job gets) the contract also checks hostile ids
+in the vendor's answers; the cases on ids, references and cancel live in
+:mod:`reportbridge.testing.contract_ids`.
 """
 
 from __future__ import annotations
@@ -52,6 +56,7 @@ from reportbridge.polling import PollPolicy
 from reportbridge.refs import decode_ref
 from reportbridge.status import ReportStatus
 from reportbridge.testing import hostile
+from reportbridge.testing.contract_ids import HostileIdsContract
 from reportbridge.testing.faults import Fault
 from reportbridge.testing.hostile import HostileServer, call_bounded
 from reportbridge.testing.server import Simulator
@@ -62,7 +67,7 @@ HANG_GUARD = 60.0
 SMALL_CAP = 64 * 1024
 
 
-class ProviderContract:
+class ProviderContract(HostileIdsContract):
     provider_name: ClassVar[str]
     report_type: ClassVar[str]
     params: ClassVar[dict[str, Any]] = {}

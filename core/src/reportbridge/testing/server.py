@@ -19,7 +19,7 @@ import time
 from collections.abc import Iterable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from reportbridge.testing.faults import Fault, FaultPlan
 from reportbridge.testing.messages import (
@@ -203,7 +203,8 @@ class Simulator:
             if method != request.method:
                 allowed.append(method)
                 continue
-            return handler(request, **m.groupdict())
+            # path parameters arrive percent-decoded, as a web framework hands them over
+            return handler(request, **{k: unquote(v) for k, v in m.groupdict().items()})
         if allowed:
             return self.error(405, f"method {request.method} not allowed", request)
         return self.error(404, f"no route for {request.path}", request)

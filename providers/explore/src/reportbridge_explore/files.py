@@ -16,6 +16,7 @@ from reportbridge.download import filename_from_disposition
 from reportbridge.errors import ProviderProtocolError, error_for_status
 from reportbridge.provider import FileStream
 from reportbridge.transport import HttpClient, HttpResponse
+from reportbridge_explore.paths import files_path, stored_files_url
 from reportbridge_explore.responses import to_job, vendor_error
 from reportbridge_explore.status import PROVIDER
 
@@ -39,14 +40,14 @@ class FileFetcher:
         self._sleep = sleep
 
     def files_url(self, job: ReportJob) -> str:
-        """Where the poll said the file is, else the documented files path."""
-        known = job.extra.get("files")
-        if known and self.http.same_origin(known):
-            return known
-        return self.default_url(job)
+        """Where the poll said the file is, else the documented files path.
+
+        A URL from a job reference is refused unless it is on the API origin.
+        """
+        return stored_files_url(self.http, job) or self.default_url(job)
 
     def default_url(self, job: ReportJob) -> str:
-        return self.http.url(f"data/reports/{job.report_type}/files/{job.job_id}")
+        return self.http.url(files_path(job))
 
     def open(self, job: ReportJob, format: str) -> FileStream:
         resp = self.download(job)
@@ -99,6 +100,7 @@ class FileFetcher:
                 profile=job.profile,
                 report_type=job.report_type,
                 what="file location",
+                job_id=job.job_id,
             )
             if seen.status is ReportStatus.EXPIRED:
                 raise NotFoundError(

@@ -11,6 +11,7 @@ from reportbridge.logging import redact_text
 from reportbridge.model import parse_timestamp
 from reportbridge.transport import HttpResponse
 from reportbridge.transport.retry import parse_retry_after
+from reportbridge_explore.paths import answered_id
 from reportbridge_explore.status import PROVIDER, STATUS
 
 
@@ -36,8 +37,13 @@ def to_job(
     status: ReportStatus | None = None,
     raw_status: str | None = None,
     extra: Mapping[str, str] | None = None,
+    job_id: str | None = None,
 ) -> ReportJob:
-    """A neutral record from a job body. ``status`` overrides the body (a 3xx poll)."""
+    """A neutral record from a job body. ``status`` overrides the body (a 3xx poll).
+
+    ``job_id``: the job that was asked for (a poll), kept whatever id the answer shows; a
+    new id (a run, a listing) must be able to address the job, or the answer is refused.
+    """
     job = job_object(body, what)
     raw = job.get("status")
     raw = raw if isinstance(raw, str) else raw_status
@@ -55,7 +61,7 @@ def to_job(
     return ReportJob(
         provider=PROVIDER,
         profile=profile,
-        job_id=str(job["id"]),
+        job_id=job_id if job_id is not None else answered_id(job["id"]),
         report_type=report_type,  # the path segment the job is addressed by
         status=status,
         provider_status=raw or raw_status,

@@ -23,6 +23,7 @@ from reportbridge.provider import FileStream, ProfileContext, Provider, Provider
 from reportbridge.transport import HttpClient, HttpResponse, OAuth2ClientCredentials
 from reportbridge_explore.files import FileFetcher
 from reportbridge_explore.params import REPORT_TYPES
+from reportbridge_explore.paths import FILES_KEY, job_path, jobs_path, storable_files_url
 from reportbridge_explore.responses import job_object, to_job, vendor_error
 from reportbridge_explore.settings import ExploreSettings
 from reportbridge_explore.status import PROVIDER, REDIRECT_STATUS
@@ -61,14 +62,6 @@ class ExploreSession(ProviderSession):
         if self.token_http is not None:
             self.token_http.close()
 
-    # -- paths ---------------------------------------------------------------------------
-    @staticmethod
-    def _jobs(report_type: str) -> str:
-        return f"data/reports/{report_type}/jobs"
-
-    def _job(self, job: ReportJob) -> str:
-        return f"{self._jobs(job.report_type)}/{job.job_id}"
-
     # -- operations ----------------------------------------------------------------------
     @property
     def report_types(self) -> list[str]:
@@ -100,7 +93,7 @@ class ExploreSession(ProviderSession):
             body["name"] = sent["name"]
         # A 503 ("unable to audit operation") means the job was not created: safe to resend.
         resp = self.http.request(
-            "POST", self._jobs(report_type), json=body, resend_on={503}, what="run report"
+            "POST", jobs_path(report_type), json=body, resend_on={503}, what="run report"
         )
         if resp.status not in (200, 201, 202):
             hint = "the job was not created, so running it again is safe"
@@ -117,7 +110,7 @@ class ExploreSession(ProviderSession):
         return attrs.evolve(job, report_type=report_type, params=sent)
 
     def refresh(self, job: ReportJob) -> ReportJob:
-        resp = self.http.request("GET", self._job(job), follow_redirects=False, what="poll")
+        resp = self.http.request("GET", job_path(job), follow_redirects=False, what="poll")
         if 300 <= resp.status < 400:
             return self._done(job, resp)
         if resp.status != 200:
@@ -128,6 +121,7 @@ class ExploreSession(ProviderSession):
             report_type=job.report_type,
             what="poll",
             extra=job.extra,
+            job_id=job.job_id,
         )
 
     def _done(self, job: ReportJob, resp: HttpResponse) -> ReportJob:
@@ -141,25 +135,29 @@ class ExploreSession(ProviderSession):
         extra = dict(job.extra)
         href = resp.header("Location") or _link(body, "files")
         if href:
-            files = urljoin(resp.url, href)
-            # Kept only when it differs from the documented path (references stay short).
-            if self.http.same_origin(files) and files != self.files.default_url(job):
-                extra["files"] = files
+            self._keep_files_url(job, urljoin(resp.url, href), extra)
         inner = body.get("job") if isinstance(body.get("job"), Mapping) else body
-        if not inner.get("id"):
-            body = {"job": {**inner, "id": job.job_id}}
         return to_job(
-            body,
+            {"job": {**inner, "id": job.job_id}},  # the job we asked for, whatever it says
             profile=self.profile,
             report_type=job.report_type,
             what="poll",
             status=ReportStatus.SUCCEEDED,
             raw_status=REDIRECT_STATUS,
             extra=extra,
+            job_id=job.job_id,
         )
 
+    def _keep_files_url(self, job: ReportJob, files: str, extra: dict[str, str]) -> None:
+        """Keep a files URL other than the documented one, if a reference may hold it."""
+        kept = storable_files_url(self.http, files)
+        if kept is not None and kept != self.files.default_url(job):
+            extra[FILES_KEY] = kept  # references stay short: the documented path is implied
+        else:
+            extra.pop(FILES_KEY, None)
+
     def cancel(self, job: ReportJob) -> ReportJob:
-        resp = self.http.request("DELETE", self._job(job), what="cancel")
+        resp = self.http.request("DELETE", job_path(job), what="cancel")
         if resp.status in (200, 202, 204):
             try:
                 return self.refresh(job)
@@ -244,7 +242,7 @@ class ExploreSession(ProviderSession):
             most = len(wanted) // size + 2  # pages to read when creation times are unknown
             for item, page, url in self._items(report_type, size):
                 body = job_object(item, "list jobs")  # others' jobs are only looked at
-                job = wanted.pop(str(body["id"]), None)
+                job = wanted.pop(str(body["id"]), None)  # only ids we asked for can match
                 if job is not None:
                     found[job.job_id] = self._listed(job, report_type, item, url)
                 created = parse_timestamp(body.get("created_at"))
@@ -259,9 +257,7 @@ class ExploreSession(ProviderSession):
         extra = dict(job.extra)
         href = _link(item, "files")
         if listed.status is ReportStatus.SUCCEEDED and href:
-            files = urljoin(url, href)
-            if self.http.same_origin(files) and files != self.files.default_url(job):
-                extra["files"] = files
+            self._keep_files_url(job, urljoin(url, href), extra)
         return attrs.evolve(listed, extra={**extra, **listed.extra})
 
     def _listing(self, report_type: str) -> Iterator[ReportJob]:
@@ -271,7 +267,7 @@ class ExploreSession(ProviderSession):
     def _items(self, report_type: str, size: int) -> Iterator[tuple[Any, int, str]]:
         """Raw jobs of one type, newest first, with their page's number and URL."""
         page = 1
-        url: str | None = self.http.url(self._jobs(report_type), {"page": 1, "per_page": size})
+        url: str | None = self.http.url(jobs_path(report_type), {"page": 1, "per_page": size})
         while url:
             resp = self.http.request("GET", url, what="list jobs")
             if resp.status != 200:
@@ -286,7 +282,7 @@ class ExploreSession(ProviderSession):
             if href and self.http.same_origin(urljoin(resp.url, href)):
                 url = urljoin(resp.url, href)
             elif items and isinstance(total, int) and page * size < total:
-                url = self.http.url(self._jobs(report_type), {"page": page + 1, "per_page": size})
+                url = self.http.url(jobs_path(report_type), {"page": page + 1, "per_page": size})
             page += 1
 
 

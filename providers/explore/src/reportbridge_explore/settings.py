@@ -26,7 +26,7 @@ DEFAULT_SCOPES = ("data-reports:read", "data-reports:write")
 FORMATS = ("csv", "json", "json_bulk")
 
 _ACCOUNT = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?", re.IGNORECASE)
-_REPORT_TYPE = re.compile(r"[a-z][a-z0-9_]{0,63}")
+REPORT_TYPE_SHAPE = re.compile(r"[a-z][a-z0-9_]{0,63}")
 
 
 @attrs.frozen
@@ -87,7 +87,7 @@ def check_settings(profile: str, s: ExploreSettings) -> ExploreSettings:
         raise bad("account must be the account's subdomain: letters, digits and hyphens")
     if not s.scopes or not all(isinstance(x, str) and x.strip() for x in s.scopes):
         raise bad(f"scopes must be a non-empty list such as {list(DEFAULT_SCOPES)}")
-    wrong = [t for t in s.extra_report_types if not _REPORT_TYPE.fullmatch(t)]
+    wrong = [t for t in s.extra_report_types if not REPORT_TYPE_SHAPE.fullmatch(t)]
     if wrong:
         raise bad(
             f"extra_report_types {wrong} are not report path segments; use lowercase "
@@ -103,4 +103,4 @@ def check_settings(profile: str, s: ExploreSettings) -> ExploreSettings:
 
 
 def is_report_type_name(name: str) -> bool:
-    return bool(_REPORT_TYPE.fullmatch(name))
+    return bool(REPORT_TYPE_SHAPE.fullmatch(name))

@@ -18,6 +18,7 @@ import threading
 import time
 import uuid
 from typing import Any
+from urllib.parse import quote
 
 from reportbridge.testing import Request, Response, Simulator, route
 from reportbridge_explore.params import REPORT_TYPES
@@ -59,6 +60,8 @@ class ExploreSimulator(Simulator):
         quota_retry_after: str | None = None,
         audit_failures: int = 0,
         cancel_supported: bool = True,
+        cancel_finished: str = "refuse",
+        forced_job_id: str | None = None,
         legacy_sending: bool = False,
         default_format: str = "json",
         token_lifetime: int = 600,
@@ -73,6 +76,8 @@ class ExploreSimulator(Simulator):
             raise ValueError("poll_redirect_status must be 3xx; location relative or absolute")
         if run_body not in ("wrapped", "flat"):
             raise ValueError("run_body must be 'wrapped' or 'flat'")
+        if cancel_finished not in ("refuse", "delete"):
+            raise ValueError("cancel_finished must be 'refuse' or 'delete'")
         stages = ("created", "processing", "uploading", "sending")
         self.progression = Progression(
             job_seconds, retention_seconds, stages if legacy_sending else stages[:3]
@@ -89,6 +94,11 @@ class ExploreSimulator(Simulator):
         self.quota_retry_after = quota_retry_after
         self.audit_failures = audit_failures
         self.cancel_supported = cancel_supported
+        # What DELETE does to a finished job: the legacy API refused it (403); a server
+        # could as well accept it and delete the finished report ("delete").
+        self.cancel_finished = cancel_finished
+        # The id every new job gets, to test how clients treat a hostile id in an answer.
+        self.forced_job_id = forced_job_id
         self.default_format = default_format
         self.token_lifetime = token_lifetime
         self.granted_scopes = tuple(granted_scopes)
@@ -224,11 +234,8 @@ class ExploreSimulator(Simulator):
         }
 
     def _links(self, job: SimJob) -> dict[str, Any]:
-        base = f"{self.base_url}/data/reports/{job.type}"
-        return {
-            "self": {"href": f"{base}/jobs/{job.id}"},
-            "files": {"href": f"{base}/files/{job.id}"},
-        }
+        base, seg = f"{self.base_url}/data/reports/{job.type}", quote(job.id, safe="")
+        return {"self": {"href": f"{base}/jobs/{seg}"}, "files": {"href": f"{base}/files/{seg}"}}
 
     def _wrapped(self, job: SimJob, state: str | None = None) -> dict[str, Any]:
         return {"job": self._view(job, state), "_links": self._links(job)}
@@ -255,7 +262,7 @@ class ExploreSimulator(Simulator):
                     429, f"account quota of {self.quota} simultaneous reports exceeded", **extra
                 )
             job = SimJob(
-                id=str(uuid.uuid4()),
+                id=self.forced_job_id or str(uuid.uuid4()),
                 type=kind,
                 created=now,
                 seq=next(self._order),
@@ -307,7 +314,7 @@ class ExploreSimulator(Simulator):
         state = self.progression.state(job, time.monotonic())
         if state != "done":
             return Response.json(self._wrapped(job, state))
-        files = f"/data/reports/{kind}/files/{job.id}"
+        files = f"/data/reports/{kind}/files/{quote(job.id, safe='')}"
         if self.location == "absolute":
             files = self.base_url + files
         return Response.redirect(files, self.poll_redirect_status, self._wrapped(job, state))
@@ -316,6 +323,10 @@ class ExploreSimulator(Simulator):
     def cancel(self, req: Request, kind: str, job_id: str) -> Response:
         if not self.cancel_supported:
             return self.vendor_error(405, "method not allowed")
+        job = self._find(kind, job_id)
+        now = time.monotonic()
+        if self.cancel_finished == "delete" and job and self.progression.state(job, now) == "done":
+            return self._end(req, kind, job_id, ("done",), "deleted", "")
         return self._end(
             req, kind, job_id, ACTIVE, "canceled", "the report job has already finished"
         )
@@ -335,7 +346,7 @@ class ExploreSimulator(Simulator):
         if state != "done" or lagging:
             return Response.json(self._wrapped(job, "uploading" if lagging else state))
         name = f"{job.id}.{EXTENSIONS[job.format]}"
-        url = f"{self.origin_url('storage')}/_s3/reports/{name}?{self.signer.query(name)}"
+        url = f"{self.origin_url('storage')}/_s3/reports/{quote(name)}?{self.signer.query(name)}"
         return Response.redirect(url, self.files_redirect_status)
 
     @route("DELETE", r"/data/reports/(?P<kind>[^/]+)/files/(?P<job_id>[^/]+)")

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
 import attrs
 
 from reportbridge.download import filename_from_disposition, safe_filename
-from reportbridge.errors import ProviderProtocolError, ValidationError
+from reportbridge.errors import ProviderProtocolError
+from reportbridge.ids import path_segment, vendor_id
 from reportbridge.logging import get_logger
 from reportbridge.model import ReportJob, utcnow
 from reportbridge.provider import FileStream, ProfileContext, Provider, ProviderSession
@@ -29,7 +31,9 @@ log = get_logger("reportbridge.sailpoint")
 JSON = {"Accept": "application/json"}
 #: How long after submission a 404 on the result endpoint still means "not visible yet".
 POLL_NOT_FOUND_GRACE = dt.timedelta(minutes=5)
-_PATH_CHARACTERS = frozenset("/?#%\\")
+#: the vendor's task result ids: 32 lowercase hex digits
+TASK_RESULT_ID = re.compile(r"[0-9a-f]{32}")
+EXAMPLE_ID = "ef38f94347e94562b5bb8424a56397d8"
 
 
 class SailPointSession(ProviderSession):
@@ -61,6 +65,10 @@ class SailPointSession(ProviderSession):
             ),
         )
         self.reports = settings.reports_path
+        self._id_shape: dict[str, Any] = {
+            "pattern": TASK_RESULT_ID if settings.strict_ids else None,
+            "example": EXAMPLE_ID,
+        }
         self._deprecation_logged = False
 
     def close(self) -> None:
@@ -71,11 +79,11 @@ class SailPointSession(ProviderSession):
         body = {"reportType": report_type, "arguments": dict(params)}
         resp = self._call("POST", "run", json=body, what="run report")
         data = self._json(resp, "run report")
-        job_id = data.get("id") if isinstance(data, Mapping) else None
-        if not isinstance(job_id, str) or not _addressable(job_id):
+        if not isinstance(data, Mapping) or "id" not in data:
             raise ProviderProtocolError(
-                f"{PROVIDER} run answer has no usable task result id", provider=PROVIDER
+                f"{PROVIDER} run answer has no task result id", provider=PROVIDER
             )
+        job_id = vendor_id(data["id"], what="task result id", provider=PROVIDER, **self._id_shape)
         template = ReportJob(
             provider=PROVIDER,
             profile=self.profile,
@@ -91,14 +99,14 @@ class SailPointSession(ProviderSession):
         return _with_formats(job, formats_for(report_type, params))
 
     def refresh(self, job: ReportJob) -> ReportJob:
-        resp = self._call("GET", f"{_job_path(job)}/result", what="poll report")
+        resp = self._call("GET", f"{self._job_path(job)}/result", what="poll report")
         if resp.status == 404 and _recently_submitted(job):
             return job_from_result(job, {})
         seen = job_from_result(job, self._json(resp, "poll report"))
         return _with_formats(seen, seen.formats or formats_for(job.report_type, job.params))
 
     def cancel(self, job: ReportJob) -> ReportJob:
-        resp = self._call("POST", f"{_job_path(job)}/cancel", idempotent=True, what="cancel")
+        resp = self._call("POST", f"{self._job_path(job)}/cancel", idempotent=True, what="cancel")
         if resp.status == 403:
             raise_for_response(resp, f"cancel of job {job.job_id}", hint=CANCEL_FORBIDDEN_HINT)
         if resp.status == 400:
@@ -113,7 +121,7 @@ class SailPointSession(ProviderSession):
         return self.refresh(job)
 
     def open_file(self, job: ReportJob, format: str) -> FileStream:
-        path = _job_path(job)
+        path = self._job_path(job)
         params: dict[str, Any] = {"fileFormat": wire_format(format)}
         if self.settings.auditable_downloads:
             params["auditable"] = True
@@ -141,6 +149,11 @@ class SailPointSession(ProviderSession):
         )
 
     # -- plumbing --------------------------------------------------------------------
+    def _job_path(self, job: ReportJob) -> str:
+        """The task result id as a path segment, refused before any request if it cannot be."""
+        what = f"{PROVIDER} task result id"
+        return path_segment(job.job_id, what=what, provider=PROVIDER, **self._id_shape)
+
     def _call(
         self,
         method: str,
@@ -167,22 +180,6 @@ class SailPointSession(ProviderSession):
         if not 200 <= resp.status < 300:
             raise_for_response(resp, what)
         return resp.json(what=f"{PROVIDER} {what} answer")
-
-
-def _job_path(job: ReportJob) -> str:
-    """The job's id as a path segment, refused before any request if it cannot be one."""
-    if not _addressable(job.job_id):
-        raise ValidationError(
-            f"{PROVIDER} job id {job.job_id!r} cannot address a report: it must be a non-empty "
-            "id such as ef38f94347e94562b5bb8424a56397d8, without spaces or any of / ? # % \\",
-            provider=PROVIDER,
-            field="job_id",
-        )
-    return quote(job.job_id, safe="")
-
-
-def _addressable(job_id: str) -> bool:
-    return bool(job_id) and not any(c in _PATH_CHARACTERS or c.isspace() for c in job_id)
 
 
 def _recently_submitted(job: ReportJob) -> bool:

@@ -33,6 +33,9 @@ class SailPointSettings:
     api_version: str = DEFAULT_API_VERSION
     token_url: str | None = None
     auditable_downloads: bool = False
+    #: task result ids must be 32 lowercase hex digits (the vendor's shape); false accepts
+    #: any id that can be one path segment, percent-encoded (should the shape ever change)
+    strict_ids: bool = True
 
     @property
     def effective_token_url(self) -> str:
@@ -52,7 +55,7 @@ def reports_path(api_version: str) -> str:
 
 def check_raw_settings(profile: str, raw: Mapping[str, Any]) -> None:
     """What cattrs would coerce silently (it turns any string into True)."""
-    for name in ("auditable_downloads",):
+    for name in ("auditable_downloads", "strict_ids"):
         if name in raw and not isinstance(raw[name], bool):
             raise ConfigurationError(
                 f"profile {profile!r} (provider {PROVIDER!r}): {name} must be true or false",

@@ -12,15 +12,22 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import quote
 
 import attrs
 
 from reportbridge.errors import ProviderProtocolError
+from reportbridge.ids import path_segment
 from reportbridge.transport import HttpClient
 from reportbridge_spaceone.errors import vendor_error
-from reportbridge_spaceone.settings import SpaceoneSettings, token_expiry_hint
+from reportbridge_spaceone.settings import VERB, SpaceoneSettings, id_shape, token_expiry_hint
 from reportbridge_spaceone.status import PROVIDER
+
+#: ERROR_NOT_FOUND (HTTP 404 on current Cloudforet, 400 before 2023-04): what is missing
+NOT_FOUND_HINTS = {
+    "create": "; the template_id or storage_id named above does not exist in this domain",
+    "get": "; no such report in this domain (wrong id, another domain, or deleted)",
+    "get_download_url": "; the report or its stored file does not exist any more",
+}
 
 
 @attrs.frozen
@@ -33,31 +40,27 @@ class Call:
     body: dict[str, Any] | None = None
 
 
-def _segment(report_id: str) -> str:
-    # Ids come back from job references too: never let one change the path.
-    return quote(report_id, safe="")
-
-
-def rest_call(rpc: str, fields: dict[str, Any], _verb: str = "") -> Call:
-    report_id = str(fields.get("report_id", ""))
+def rest_call(rpc: str, fields: dict[str, Any], _verb: str = "", segment: str = "") -> Call:
+    """``segment``: the report id, already checked and encoded (:func:`path_segment`)."""
     if rpc == "create":
         return Call("POST", "report/v1/reports", body=fields)
     if rpc == "get":
         query = {k: v for k, v in fields.items() if k != "report_id"}
-        return Call("GET", f"report/v1/report/{_segment(report_id)}", params=query)
+        return Call("GET", f"report/v1/report/{segment}", params=query)
     if rpc == "get_download_url":
         query = {k: v for k, v in fields.items() if k != "report_id"}
-        return Call("GET", f"report/v1/report/{_segment(report_id)}/download_url", params=query)
+        return Call("GET", f"report/v1/report/{segment}/download_url", params=query)
     if rpc == "list":
         return Call("POST", "report/v1/reports/search", body=fields)
     raise ValueError(f"unknown SpaceONE report RPC {rpc!r}")
 
 
-def gateway_call(rpc: str, fields: dict[str, Any], download_verb: str) -> Call:
+def gateway_call(rpc: str, fields: dict[str, Any], download_verb: str, _segment: str = "") -> Call:
     verbs = {"create": "create", "get": "get", "get_download_url": download_verb, "list": "list"}
     if rpc not in verbs:
         raise ValueError(f"unknown SpaceONE report RPC {rpc!r}")
-    return Call("POST", f"report/report/{verbs[rpc]}", body=fields)
+    verb = path_segment(verbs[rpc], what=f"{PROVIDER} gateway verb", pattern=VERB, field="verb")
+    return Call("POST", f"report/report/{verb}", body=fields)
 
 
 class ReportApi:
@@ -68,12 +71,19 @@ class ReportApi:
         self.domain_id = settings.domain_id or ""
         self.style = settings.api_style
         self.download_verb = settings.gateway_download_verb
+        self.id_shape = id_shape(settings)
         self._token = settings.token
 
     def call(self, rpc: str, fields: Mapping[str, Any], *, what: str) -> dict[str, Any]:
         payload = {"domain_id": self.domain_id, **fields}
+        segment = ""
+        if "report_id" in payload:  # from a reference too: checked in either style
+            what = f"{PROVIDER} report id"
+            segment = path_segment(
+                payload["report_id"], what=what, provider=PROVIDER, **self.id_shape
+            )
         build = gateway_call if self.style == "gateway" else rest_call
-        call = build(rpc, payload, self.download_verb)
+        call = build(rpc, payload, self.download_verb, segment)
         resp = self.http.request(
             call.method,
             call.path,
@@ -84,7 +94,7 @@ class ReportApi:
             what=what,
         )
         if not 200 <= resp.status < 300:
-            raise vendor_error(resp, what, self._hint(resp.status, rpc))
+            raise vendor_error(resp, what, lambda code: self._hint(resp.status, rpc, code))
         body = resp.json(what=what)
         if not isinstance(body, dict):
             raise ProviderProtocolError(
@@ -93,10 +103,14 @@ class ReportApi:
             )
         return body
 
-    def _hint(self, status: int, rpc: str) -> str:
+    def _hint(self, status: int, rpc: str, code: str | None) -> str:
+        """What to add to an error; ``code`` is the vendor's error code, None if the body
+        was not a SpaceONE error (then a 404 comes from a wrong path, not a missing id)."""
+        if code == "ERROR_NOT_FOUND":
+            return NOT_FOUND_HINTS.get(rpc, "")
         if status == 401:
             return token_expiry_hint(self._token)
-        if status == 404:  # SpaceONE answers unknown ids with 400: a 404 is a wrong path
+        if status == 404 and code is None:
             return f"; no such endpoint: check base_url and api_style (now {self.style!r})"
         if rpc == "create" and status >= 500:
             return (

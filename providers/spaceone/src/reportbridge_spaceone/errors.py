@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from reportbridge.errors import (
@@ -18,7 +18,7 @@ from reportbridge.transport import HttpResponse
 from reportbridge.transport.retry import parse_retry_after
 from reportbridge_spaceone.status import PROVIDER
 
-# The code decides the kind: SpaceONE answers an unknown id with HTTP 400, not 404.
+# The code decides the kind: an unknown id is HTTP 404 or 400 depending on the version.
 _BY_CODE: dict[str, type[ProviderError]] = {
     "ERROR_NOT_FOUND": NotFoundError,
     "ERROR_AUTHENTICATE_FAILURE": AuthenticationError,
@@ -49,15 +49,22 @@ def error_body(resp: HttpResponse) -> tuple[str | None, str]:
     return None, resp.text()[:200]
 
 
-def vendor_error(resp: HttpResponse, what: str, hint: str = "") -> ProviderError:
-    """The typed error for a failed SpaceONE request (the body is read and released)."""
+def vendor_error(
+    resp: HttpResponse, what: str, hint: str | Callable[[str | None], str] = ""
+) -> ProviderError:
+    """The typed error for a failed SpaceONE request (the body is read and released).
+
+    The vendor's error code decides the kind and the words, not the HTTP status (an unknown
+    id is 404 on current Cloudforet, 400 on older deployments). A callable ``hint`` is given
+    the code (None when the body was not a SpaceONE error).
+    """
     code, message = error_body(resp)
     resp.close()
     text = f"{PROVIDER} {what} failed (HTTP {resp.status}"
     text += f", {code})" if code else ")"
     if message:
         text += f": {redact_text(message)[:300]}"
-    text += hint
+    text += hint(code) if callable(hint) else hint
     kind = _BY_CODE.get(code or "")
     if kind is not None:
         return kind(text, provider=PROVIDER, status_code=resp.status, vendor_code=code)

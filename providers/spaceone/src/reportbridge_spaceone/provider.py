@@ -41,6 +41,11 @@ class SpaceoneProvider(Provider):
         )
 
     def parse_settings(self, profile: str, raw: Mapping[str, Any]) -> SpaceoneSettings:
+        if not isinstance(raw.get("strict_ids", True), bool):  # cattrs reads "no" as True
+            raise ConfigurationError(
+                f"profile {profile!r} (provider {PROVIDER!r}): strict_ids must be true or false",
+                provider=PROVIDER,
+            )
         settings: SpaceoneSettings = super().parse_settings(profile, raw)
         try:
             check_url_allowed(settings.base_url, what="base_url")

@@ -8,6 +8,7 @@ from typing import Any
 
 from reportbridge import ReportJob
 from reportbridge.errors import ProviderProtocolError
+from reportbridge.ids import vendor_id
 from reportbridge.model import parse_timestamp
 from reportbridge_spaceone.status import PROVIDER, STATUS, error_detail, read_state
 
@@ -41,18 +42,26 @@ def to_job(
     report_type: str | None = None,
     params: Mapping[str, Any] | None = None,
     extra: Mapping[str, str] | None = None,
+    id_shape: Mapping[str, Any] | None = None,
+    job_id: str | None = None,
 ) -> ReportJob:
-    """The job a ``ReportInfo`` describes; a missing ``state`` reads as CREATED."""
+    """The job a ``ReportInfo`` describes; a missing ``state`` reads as CREATED.
+
+    ``job_id``: the report that was asked for (a get), kept whatever the answer says; a new
+    id (create, list) is checked against ``id_shape`` and refused if it cannot address it.
+    """
     if not isinstance(info, Mapping):
         raise ProviderProtocolError(
             f"{PROVIDER} {what}: expected a ReportInfo object, got {type(info).__name__}",
             provider=PROVIDER,
         )
-    report_id = info.get("report_id")
-    if not isinstance(report_id, str) or not report_id:
+    if "report_id" not in info:
         raise ProviderProtocolError(
             f"{PROVIDER} {what}: the answer has no report_id", provider=PROVIDER
         )
+    report_id = job_id or vendor_id(
+        info["report_id"], what="report_id", provider=PROVIDER, **(id_shape or {})
+    )
     state = read_state(info)
     status = STATUS(state)
     fmt = format_of_path(info.get("storage_path")) if status.is_fetchable else None

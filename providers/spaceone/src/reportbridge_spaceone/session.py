@@ -56,6 +56,7 @@ class SpaceoneSession(ProviderSession):
             report_type=report_type,
             params=params,
             extra={NAME_KEY: str(params["name"])},
+            id_shape=self.api.id_shape,
         )
         return attrs.evolve(job, warnings=request_warnings(report_type, params))
 
@@ -67,6 +68,7 @@ class SpaceoneSession(ProviderSession):
             report_type=job.report_type,
             params=job.params or None,
             extra=job.extra,
+            job_id=job.job_id,
         )
         return attrs.evolve(seen, warnings=job.warnings)
 
@@ -81,7 +83,7 @@ class SpaceoneSession(ProviderSession):
             condition = {"k": "report_id", "v": chunk, "o": "in"}
             for info in pages(self.api.search, [condition], page_size=size, limit=len(chunk)):
                 job = wanted.get(str(info.get("report_id")))
-                if job is None:
+                if job is None:  # only ids asked for (and so checked) can match
                     continue
                 seen = to_job(
                     info,
@@ -90,6 +92,7 @@ class SpaceoneSession(ProviderSession):
                     report_type=job.report_type,
                     params=job.params or None,
                     extra=job.extra,
+                    job_id=job.job_id,
                 )
                 found[job.job_id] = attrs.evolve(seen, warnings=job.warnings)
         return found
@@ -107,4 +110,6 @@ class SpaceoneSession(ProviderSession):
         for info in pages(
             self.api.search, conditions, page_size=self.settings.list_page_size, limit=limit
         ):
-            yield to_job(info, profile=self.profile, what="list reports")
+            yield to_job(
+                info, profile=self.profile, what="list reports", id_shape=self.api.id_shape
+            )

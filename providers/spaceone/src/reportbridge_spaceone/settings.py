@@ -15,7 +15,10 @@ from reportbridge.errors import ConfigurationError, accepted
 from reportbridge_spaceone.status import PROVIDER
 
 API_STYLES = ("rest", "gateway")
-_VERB = re.compile(r"[A-Za-z][A-Za-z0-9_-]*")
+VERB = re.compile(r"[A-Za-z][A-Za-z0-9_-]*")
+#: SpaceONE's report ids: ``report-`` and 12 hex digits (its id generator's shape)
+REPORT_ID = re.compile(r"report-[0-9a-f]{12}")
+EXAMPLE_REPORT_ID = "report-4f2a9c1d7b30"
 MAX_PAGE_SIZE = 1000
 
 
@@ -31,6 +34,8 @@ class SpaceoneSettings:
       ``"gateway"`` (the console API gateway, ``POST /report/report/{verb}``).
     - ``gateway_download_verb``: the gateway verb of ``get_download_url``.
     - ``list_page_size``: reports asked for per page when listing.
+    - ``strict_ids``: report ids must be ``report-`` and 12 hex digits; false accepts any
+      id that can be one path segment (percent-encoded), for deployments that differ.
     """
 
     base_url: str
@@ -39,6 +44,15 @@ class SpaceoneSettings:
     api_style: str = "rest"
     gateway_download_verb: str = "get-download-url"
     list_page_size: int = 100
+    strict_ids: bool = True
+
+
+def id_shape(settings: SpaceoneSettings) -> dict[str, Any]:
+    """How report ids are checked: the keyword arguments of ``path_segment``/``vendor_id``."""
+    return {
+        "pattern": REPORT_ID if settings.strict_ids else None,
+        "example": EXAMPLE_REPORT_ID,
+    }
 
 
 def token_claims(token: str) -> dict[str, Any]:
@@ -66,7 +80,7 @@ def complete_settings(profile: str, settings: SpaceoneSettings) -> SpaceoneSetti
         raise bad("token is empty; set the API key (a JWT) issued by the SpaceONE console")
     if settings.api_style not in API_STYLES:
         raise bad(f"api_style {settings.api_style!r} is unknown; accepted: {accepted(API_STYLES)}")
-    if not _VERB.fullmatch(settings.gateway_download_verb):
+    if not VERB.fullmatch(settings.gateway_download_verb):
         raise bad(
             f"gateway_download_verb {settings.gateway_download_verb!r} must be one path segment "
             "of letters, digits, '-' or '_' (default get-download-url)"

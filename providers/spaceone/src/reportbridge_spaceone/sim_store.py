@@ -71,8 +71,16 @@ class SimReport:
 class ReportStore:
     """Thread-safe reports of one simulator."""
 
-    def __init__(self, job_seconds: float, outcome: str, outcomes: Mapping[str, str]) -> None:
+    def __init__(
+        self,
+        job_seconds: float,
+        outcome: str,
+        outcomes: Mapping[str, str],
+        *,
+        forced_id: str | None = None,
+    ) -> None:
         self.job_seconds = job_seconds
+        self.forced_id = forced_id  # every new report gets it (tests of hostile answers)
         self.outcome = outcome
         self.outcomes = dict(outcomes)
         self.reports: dict[str, SimReport] = {}
@@ -82,7 +90,7 @@ class ReportStore:
         now = dt.datetime.now(dt.UTC)
         outcome = self.outcomes.get(fields["template_id"], self.outcome)
         report = SimReport(
-            report_id=f"report-{secrets.token_hex(6)}",
+            report_id=self.forced_id or f"report-{secrets.token_hex(6)}",
             created_at=now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}Z",
             started=time.monotonic(),
             outcome=outcome,

@@ -4,7 +4,8 @@ Two origins: ``api`` (the report service, REST bindings or the console gateway) 
 ``storage`` (object storage serving pre-signed URLs). Switches for every inferred
 behaviour: ``omit_created_state``, ``numeric_states``, ``api_style``,
 ``gateway_download_verb``, ``url_ttl``, ``storage_path_extension``,
-``content_disposition``, ``outcome`` / ``outcomes``.
+``content_disposition``, ``outcome`` / ``outcomes``, ``not_found_status`` (404 as current
+python-core answers ERROR_NOT_FOUND, or 400 as before 2023-04), ``forced_job_id``.
 """
 
 from __future__ import annotations
@@ -68,6 +69,8 @@ class SpaceoneSimulator(Simulator):
         domain_id: str = "domain-58eb06a4dcd7",
         user_id: str = "alice@example.com",
         token_lifetime: float = 3600.0,
+        not_found_status: int = 404,
+        forced_job_id: str | None = None,
         **kw: Any,
     ) -> None:
         super().__init__(**kw)
@@ -76,6 +79,9 @@ class SpaceoneSimulator(Simulator):
                 raise ValueError(f"outcome {state!r} is not one of {', '.join(OUTCOMES)}")
         if api_style not in ("rest", "gateway"):
             raise ValueError("api_style must be 'rest' or 'gateway'")
+        if not_found_status not in (400, 404):
+            raise ValueError("not_found_status must be 404 (current) or 400 (before 2023-04)")
+        self.not_found_status = not_found_status
         self.file_size = file_size
         self.omit_created_state = omit_created_state
         self.numeric_states = numeric_states
@@ -92,7 +98,7 @@ class SpaceoneSimulator(Simulator):
                 "submit": ("POST", r"^/report/report/create$", "api"),
                 "poll": ("POST", r"^/report/report/get$", "api"),
             }
-        self.store = ReportStore(job_seconds, outcome, outcomes or {})
+        self.store = ReportStore(job_seconds, outcome, outcomes or {}, forced_id=forced_job_id)
         self.signer = UrlSigner(url_ttl)
         self._jwt_key = secrets.token_bytes(32)
         self.tokens: dict[str, dict[str, Any]] = {}
@@ -164,6 +170,9 @@ class SpaceoneSimulator(Simulator):
         return SyntheticFile(self.file_size, seed=report.report_id, header=HEADERS[report.format])
 
     # -- errors and answers ------------------------------------------------------------
+    def not_found(self, message: str) -> Response:
+        return api_error(self.not_found_status, "ERROR_NOT_FOUND", message)
+
     def error(self, status: int, message: str, request: Request) -> Response:
         return Response.json(
             {"detail": "Not Found" if status == 404 else "Method Not Allowed"}, status
@@ -219,12 +228,10 @@ class SpaceoneSimulator(Simulator):
                 "Invalid parameter type. (key = template_options)",
             )
         if fields["template_id"] not in TEMPLATES:
-            return api_error(
-                400, "ERROR_NOT_FOUND", f"Value not found. (template_id = {fields['template_id']})"
-            )
+            return self.not_found(f"Value not found. (template_id = {fields['template_id']})")
         storage = fields.get("storage_id") or DEFAULT_STORAGE
         if storage != DEFAULT_STORAGE:
-            return api_error(400, "ERROR_NOT_FOUND", f"Value not found. (storage_id = {storage})")
+            return self.not_found(f"Value not found. (storage_id = {storage})")
         report = self.store.add(
             domain_id=claims["did"],
             template_id=fields["template_id"],
@@ -243,7 +250,7 @@ class SpaceoneSimulator(Simulator):
             )
         report = self.store.find(fields["domain_id"], str(report_id))
         if report is None:
-            return api_error(400, "ERROR_NOT_FOUND", f"Value not found. (report_id = {report_id})")
+            return self.not_found(f"Value not found. (report_id = {report_id})")
         return report
 
     def get(self, fields: Fields, claims: dict[str, Any]) -> Response:
@@ -260,9 +267,7 @@ class SpaceoneSimulator(Simulator):
                 400, "ERROR_INVALID_STATE", f"Report is not finished. (state = {state})"
             )
         if report.url_refused:
-            return api_error(
-                400, "ERROR_NOT_FOUND", f"Value not found. (storage_path = {report.report_id})"
-            )
+            return self.not_found(f"Value not found. (storage_path = {report.report_id})")
         url = self.signer.sign(self.origin_url("storage"), f"{report.report_id}.{report.format}")
         return Response.json({"download_url": url})
 

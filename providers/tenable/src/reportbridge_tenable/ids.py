@@ -5,15 +5,16 @@ from a job reference a user pasted; a chunk id from a status answer or a part id
 are checked before they go into a path, so nothing but a UUID and a number can ever
 steer a request: ``/vulns/export/{uuid}/chunks/{id}``.
 
-TODO(sec-ids): switch to ``reportbridge.ids.path_segment`` / ``vendor_id`` with these
-patterns once the core helper lands; the messages and error types already match it.
+Both go through :func:`reportbridge.ids.path_segment` / :func:`~reportbridge.ids.vendor_id`
+with the patterns below.
 """
 
 from __future__ import annotations
 
 import re
 
-from reportbridge.errors import ProviderProtocolError, ValidationError
+from reportbridge.errors import ProviderProtocolError
+from reportbridge.ids import path_segment, shown, vendor_id
 from reportbridge_tenable.status import PROVIDER
 
 #: export uuids as the vendor prints them (its examples are lower case; either case is read)
@@ -23,21 +24,15 @@ EXPORT_UUID = re.compile(
 #: chunk ids are int32 numbers in the vendor's schema
 CHUNK_ID = re.compile(r"[0-9]{1,10}")
 UUID_EXAMPLE = "bf765455-53aa-4e70-9ef3-87cfca1d2be0"
-_SHOWN = 40
-
-
-def _shown(value: object) -> str:
-    text = value if isinstance(value, str) else repr(value)
-    return ascii(text[:_SHOWN]) + ("..." if len(text) > _SHOWN else "")
 
 
 def export_segment(value: object, *, field: str = "job_id") -> str:
     """An export uuid for a path, or a :class:`ValidationError` (it came from the user)."""
-    if isinstance(value, str) and EXPORT_UUID.fullmatch(value):
-        return value
-    raise ValidationError(
-        f"{PROVIDER} export id {_shown(value)} is not an export uuid; accepted: ids matching "
-        f"{EXPORT_UUID.pattern} (e.g. {UUID_EXAMPLE})",
+    return path_segment(
+        value,
+        what=f"{PROVIDER} export uuid",
+        pattern=EXPORT_UUID,
+        example=UUID_EXAMPLE,
         provider=PROVIDER,
         field=field,
     )
@@ -45,25 +40,20 @@ def export_segment(value: object, *, field: str = "job_id") -> str:
 
 def chunk_segment(value: object) -> str:
     """A chunk id for a path, or a :class:`ValidationError` (a part named by the user)."""
-    if isinstance(value, str) and CHUNK_ID.fullmatch(value):
-        return value
-    raise ValidationError(
-        f"{PROVIDER} chunk id {_shown(value)} is not a chunk number; accepted: 1 to 10 digits "
-        "(the ids a status answer lists in chunks_available)",
-        provider=PROVIDER,
-        field="part",
+    return path_segment(
+        value, what=f"{PROVIDER} chunk id", pattern=CHUNK_ID, provider=PROVIDER, field="part"
     )
 
 
 def vendor_export_id(value: object, what: str) -> str:
     """An export uuid the vendor answered; one that could not address the export later is
     a :class:`ProviderProtocolError`, before it is kept anywhere."""
-    if isinstance(value, str) and EXPORT_UUID.fullmatch(value):
-        return value
-    raise ProviderProtocolError(
-        f"{PROVIDER} {what}: the answer holds no usable export uuid ({_shown(value)}); "
-        f"expected ids matching {EXPORT_UUID.pattern}",
+    return vendor_id(
+        value,
+        what=f"export uuid ({what})",
         provider=PROVIDER,
+        pattern=EXPORT_UUID,
+        example=UUID_EXAMPLE,
     )
 
 
@@ -77,6 +67,6 @@ def vendor_chunk_ids(value: object, what: str, field: str) -> tuple[int, ...]:
     ):
         return tuple(value)
     raise ProviderProtocolError(
-        f"{PROVIDER} {what}: {field} is not a list of chunk numbers ({_shown(value)})",
+        f"{PROVIDER} {what}: {field} is not a list of chunk numbers ({shown(value)})",
         provider=PROVIDER,
     )

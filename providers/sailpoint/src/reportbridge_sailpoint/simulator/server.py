@@ -23,6 +23,7 @@ from reportbridge_sailpoint.simulator.tasks import (
     TaskBook,
     Timing,
     available_formats,
+    check_report_details,
     report_results,
     task_details,
 )
@@ -42,13 +43,6 @@ from reportbridge_sailpoint.simulator.zipstream import StreamedZip
 ANNUAL = r"/(?P<version>v3|v2024|v2025|v2026|beta)/reports"
 PER_SERVICE = r"/(?P<version>reports/v1)"
 TASK = r"(?P<task_id>[^/]+)"
-#: Arguments each report type requires, with their JSON type.
-REQUIRED: dict[str, dict[str, type]] = {
-    "ACCOUNTS": {"application": str, "sourceName": str},
-    "IDENTITIES_DETAILS": {"correlatedOnly": bool},
-    "IDENTITY_PROFILE_IDENTITY_ERROR": {"authoritativeSource": str},
-    "SEARCH_EXPORT": {"query": str},
-}
 CSV_HEADERS = {
     "ACCOUNTS": b"id,name,nativeIdentity,sourceName\n",
     "SEARCH_EXPORT": b"id,name,type,attributes\n",
@@ -72,6 +66,9 @@ class SailPointSimulator(Simulator):
     - ``temp_error_result``: how results show a TEMP_ERROR task (``FAILURE`` or
       ``TEMP_ERROR``); ``early_fetch_status``: 404 or 400 for an unfinished file;
     - ``cancel_forbidden``: answer 403 to cancel (API-client tokens);
+      ``cancel_finished``: cancel of a finished task is ``refuse``d (400) or ``purge``s
+      its files (204), an undocumented possibility;
+    - ``forced_job_id``: the id every new task gets (hostile-answer tests);
     - ``zip_content_type``, ``disposition`` (``standard``, ``compact``, ``bare``),
       ``naive_timestamps`` (no UTC offset), ``ranges`` (Range support);
     - ``quota`` requests per ``quota_window`` s per client id and API version;
@@ -100,6 +97,8 @@ class SailPointSimulator(Simulator):
         temp_error_result: str = "FAILURE",
         early_fetch_status: int = 404,
         cancel_forbidden: bool = False,
+        cancel_finished: str = "refuse",
+        forced_job_id: str | None = None,
         zip_content_type: str = "application/zip",
         disposition: str = "standard",
         naive_timestamps: bool = False,
@@ -116,6 +115,7 @@ class SailPointSimulator(Simulator):
             (running_poll, ("partial", "empty", "not_found"), "running_poll"),
             (temp_error_result, ("FAILURE", "TEMP_ERROR"), "temp_error_result"),
             (disposition, ("standard", "compact", "bare"), "disposition"),
+            (cancel_finished, ("refuse", "purge"), "cancel_finished"),
         ):
             if value not in allowed:
                 raise ValueError(f"{name} must be one of {', '.join(allowed)}")
@@ -132,6 +132,7 @@ class SailPointSimulator(Simulator):
         self.temp_error_result = temp_error_result
         self.early_fetch_status = early_fetch_status
         self.cancel_forbidden = cancel_forbidden
+        self.cancel_finished = cancel_finished
         self.zip_content_type = zip_content_type
         self.disposition = disposition
         self.naive_timestamps = naive_timestamps
@@ -140,6 +141,7 @@ class SailPointSimulator(Simulator):
         self.tasks = TaskBook(
             Timing(job_seconds, job_seconds / 10 if visible_after is None else visible_after),
             dedupe=dedupe,
+            forced_id=forced_job_id,
         )
         self.tokens = TokenBook(tenant)
         self._revoked: set[str] = set()
@@ -204,7 +206,7 @@ class SailPointSimulator(Simulator):
             body = req.json()
         except ValueError:
             return error_dto(400, "Malformed request body", cause="the body is not valid JSON")
-        problem = _check_report_details(body)
+        problem = check_report_details(body)
         if problem is not None:
             return error_dto(400, "Invalid report details", cause=problem)
         task, _adopted = self.tasks.start(
@@ -235,6 +237,9 @@ class SailPointSimulator(Simulator):
         if self.cancel_forbidden:
             return error_dto(403, "Forbidden", cause="cancel requires a user-bound token")
         task = self.tasks.get(task_id)
+        if task is not None and self.cancel_finished == "purge" and self.tasks.is_finished(task):
+            task.purged = True
+            return Response.empty(204)
         if task is None or not self.tasks.terminate(task):
             return error_dto(400, f"No running report task with id {task_id}")
         return Response.empty(204)
@@ -374,24 +379,3 @@ def _version_of(path: str) -> str | None:
         return "reports/v1"
     head = path.split("/")[1] if path.count("/") >= 2 else ""
     return head or None
-
-
-def _check_report_details(body: Any) -> str | None:
-    """What is wrong with a run request body, or None."""
-    if not isinstance(body, dict):
-        return "the body must be a ReportDetails object"
-    report_type = body.get("reportType")
-    if report_type not in TASK_NAMES:
-        return f"reportType must be one of {', '.join(TASK_NAMES)}"
-    arguments = body.get("arguments") or {}
-    if not isinstance(arguments, dict):
-        return "arguments must be an object"
-    for name, kind in REQUIRED.get(report_type, {}).items():
-        if not isinstance(arguments.get(name), kind):
-            return f"{report_type} needs argument {name} ({kind.__name__})"
-    formats = arguments.get("selectedFormats")
-    if formats is not None and (
-        not isinstance(formats, list) or not set(formats) <= {"CSV", "PDF"}
-    ):
-        return "selectedFormats must be a list drawn from CSV, PDF"
-    return None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import threading
 import time
@@ -69,11 +70,13 @@ class TaskBook:
         *,
         dedupe: str = "type+arguments",
         clock: Callable[[], float] = time.monotonic,
+        forced_id: str | None = None,
     ) -> None:
         if dedupe not in DEDUPE_MODES:
             raise ValueError(f"dedupe must be one of {', '.join(DEDUPE_MODES)}")
         self.timing = timing
         self.dedupe = dedupe
+        self.forced_id = forced_id  # every new task gets it (tests of hostile answers)
         self._clock = clock
         self._tasks: dict[str, Task] = {}
         self._lock = threading.Lock()
@@ -87,7 +90,7 @@ class TaskBook:
                 if self._same(task, report_type, arguments) and not self.is_finished(task):
                     return task, True
             task = Task(
-                id=uuid.uuid4().hex,
+                id=self.forced_id or uuid.uuid4().hex,
                 report_type=report_type,
                 arguments=dict(arguments),
                 outcome=outcome,
@@ -154,7 +157,8 @@ def available_formats(task: Task) -> list[str]:
 
 
 def rows_of(task: Task) -> int:
-    return int(task.id[:4], 16) % 5000 + 1
+    digest = hashlib.sha256(task.id.encode()).hexdigest()  # any id, forced ones included
+    return int(digest[:4], 16) % 5000 + 1
 
 
 def task_details(book: TaskBook, task: Task, stamp: Callable[[dt.datetime], str]) -> dict[str, Any]:
@@ -219,3 +223,33 @@ def report_results(
 
 def _canonical(arguments: Mapping[str, Any]) -> str:
     return json.dumps(arguments, sort_keys=True, default=str)
+
+
+#: Arguments each report type requires, with their JSON type.
+REQUIRED: dict[str, dict[str, type]] = {
+    "ACCOUNTS": {"application": str, "sourceName": str},
+    "IDENTITIES_DETAILS": {"correlatedOnly": bool},
+    "IDENTITY_PROFILE_IDENTITY_ERROR": {"authoritativeSource": str},
+    "SEARCH_EXPORT": {"query": str},
+}
+
+
+def check_report_details(body: Any) -> str | None:
+    """What is wrong with a run request body, or None."""
+    if not isinstance(body, dict):
+        return "the body must be a ReportDetails object"
+    report_type = body.get("reportType")
+    if report_type not in TASK_NAMES:
+        return f"reportType must be one of {', '.join(TASK_NAMES)}"
+    arguments = body.get("arguments") or {}
+    if not isinstance(arguments, dict):
+        return "arguments must be an object"
+    for name, kind in REQUIRED.get(report_type, {}).items():
+        if not isinstance(arguments.get(name), kind):
+            return f"{report_type} needs argument {name} ({kind.__name__})"
+    formats = arguments.get("selectedFormats")
+    if formats is not None and (
+        not isinstance(formats, list) or not set(formats) <= {"CSV", "PDF"}
+    ):
+        return "selectedFormats must be a list drawn from CSV, PDF"
+    return None

@@ -40,10 +40,15 @@ def poke_until_done(sensor: ReportSensor, limit: float = 30) -> Any:
 def test_sensor_poke_succeeds_only_with_files(
     provider_simulator: Callable[..., Any], connections: Any
 ) -> None:
+    slow = provider_simulator("explore", job_seconds=3600)
+    running = submit(connections("rb_slow", slow), "calls", **CALLS)
+    waiting = ReportSensor(
+        task_id="s", ref=running, reportbridge_conn_id="rb_slow", deferrable=False
+    )
+    assert waiting.poke({}) is False  # type: ignore[arg-type]  # an hour-long job
     sim = provider_simulator("explore", job_seconds=0.6)
     ref = submit(connections("rb_explore", sim), "calls", **CALLS)
     sensor = ReportSensor(task_id="s", ref=ref, reportbridge_conn_id="rb_explore", deferrable=False)
-    assert sensor.poke({}) is False  # type: ignore[arg-type]
     done = poke_until_done(sensor)
     assert isinstance(done, PokeReturnValue)
     assert done.xcom_value["status"] == "succeeded"

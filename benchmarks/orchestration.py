@@ -67,6 +67,35 @@ def request_for(registry: PluginRegistry, provider: str, profile: str, key: str)
     return JobRequest(profile, report_type, dict(params), tuple(formats[:1]), key=key)
 
 
+def batch_profiles(
+    sims: dict[str, Any],
+    counts: dict[str, int],
+    args: argparse.Namespace,
+    polling: dict[str, float] | None = None,
+) -> dict[str, dict[str, Any]]:
+    """One profile per provider on its simulator, with the client limits of ``args``."""
+    return {
+        p: {
+            "provider": p,
+            **sims[p].settings,
+            "concurrency": counts[p],
+            **({"polling": polling} if polling else {}),
+            **client_options(p, args),
+        }
+        for p in PROVIDERS
+    }
+
+
+def batch_requests(registry: PluginRegistry, counts: dict[str, int]) -> list[JobRequest]:
+    """``counts[p]`` demo jobs of each provider, interleaved."""
+    return [
+        request_for(registry, p, p, f"{p}-{n}")
+        for n in range(max(counts.values()))
+        for p in PROVIDERS
+        if n < counts[p]
+    ]
+
+
 def calibrate(registry: PluginRegistry, provider: str, args: argparse.Namespace) -> dict[str, Any]:
     """Requests of one job driven by an oracle (it polls once, after the job ended)."""
     factory = functools.partial(FACTORIES[provider], 0.2, 0.2, 0, **sim_options(provider, args))
@@ -199,22 +228,8 @@ def main() -> int:
         tempfile.TemporaryDirectory() as tmp,
     ):
         sims = {"sailpoint": sp, "spaceone": so, "explore": ex}
-        profiles = {
-            p: {
-                "provider": p,
-                **sims[p].settings,
-                "concurrency": counts[p],
-                "polling": polling,
-                **client_options(p, args),
-            }
-            for p in PROVIDERS
-        }
-        requests = [
-            request_for(registry, p, p, f"{p}-{n}")
-            for n in range(max(counts.values()))
-            for p in PROVIDERS
-            if n < counts[p]
-        ]
+        profiles = batch_profiles(sims, counts, args, polling)
+        requests = batch_requests(registry, counts)
         rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         with Reports.from_profiles(profiles, registry=registry) as reports, Sampler() as sampler:
             cpu0, started = cpu_seconds(), time.perf_counter()

@@ -49,12 +49,14 @@ from reportbridge.model import (
 from reportbridge.status import ReportStatus, StatusMap
 
 if TYPE_CHECKING:
+    from reportbridge.aio import AsyncReports
     from reportbridge.engine import JobOutcome, JobRequest
     from reportbridge.facade import Reports
     from reportbridge.polling import PollPolicy
 
 _LAZY = {
     "Reports": "reportbridge.facade",
+    "AsyncReports": "reportbridge.aio",
     "JobRequest": "reportbridge.engine",
     "JobOutcome": "reportbridge.engine",
     "PollPolicy": "reportbridge.polling",
@@ -72,6 +74,7 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
+    "AsyncReports",
     "AuthenticationError",
     "Capabilities",
     "ConfigurationError",

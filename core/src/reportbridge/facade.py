@@ -14,20 +14,19 @@ import attrs
 import reportbridge.transport.deadline as deadline
 from reportbridge.config import Profile, load_config, parse_profile
 from reportbridge.errors import (
-    TRANSIENT_ERRORS,
     ConfigurationError,
     DeadlineExceededError,
     DownloadError,
-    JobTimeoutError,
+    ReportBridgeError,
     ServiceError,
     TransportError,
-    UnknownStatusError,
     UnsupportedOperationError,
     ValidationError,
     accepted,
 )
 from reportbridge.events import Operation, OperationRun, operation_scope
 from reportbridge.fetching import FileNaming, PartDownloads, resolve_format, select_parts
+from reportbridge.lifecycle import MAX_POLL_ERRORS, WaitSchedule
 from reportbridge.logging import get_logger
 from reportbridge.model import FetchedFile, ReportJob, ResultPart, utcnow
 from reportbridge.plugins import PluginRegistry, default_registry
@@ -47,7 +46,6 @@ if TYPE_CHECKING:
     from reportbridge.engine import JobOutcome, JobRequest
 
 log = get_logger("reportbridge.reports")
-_TRANSIENT = TRANSIENT_ERRORS
 JobLike = ReportJob | str
 
 
@@ -290,7 +288,7 @@ class Reports:
         policy: PollPolicy | None = None,
         on_update: Callable[[ReportJob], None] | None = None,
         stop: threading.Event | None = None,
-        max_poll_errors: int = 5,
+        max_poll_errors: int = MAX_POLL_ERRORS,
     ) -> ReportJob:
         """Poll until the job is terminal. Raises :class:`JobTimeoutError` after ``timeout`` s.
 
@@ -302,59 +300,30 @@ class Reports:
         answer) is tried again at the next interval, up to ``max_poll_errors`` in a row;
         an unknown vendor status or refused credentials end the wait at once.
         """
-        timeout = deadline.check_timeout(timeout)
         current = self.job(job)
-        policy = policy or self.profile(current.profile).polling
-
-        def timed_out(early: Exception | None = None) -> JobTimeoutError:
-            limit = f"{timeout:g} s timeout" if timeout is not None else "deadline"
-            when = f"at its {limit}"
-            if early is not None and not deadline.expired():
-                when = f"before its {limit}, which leaves no time to ask again ({early})"
-            return JobTimeoutError(
-                f"job {current.job_id} on profile {current.profile!r} is still "
-                f"{current.status.value}: the wait ended {when}; resume with its reference",
-                current,
-            )
-
-        n = errors = 0
-        hint: float | None = None
-        with deadline.deadline_after(timeout):
+        schedule = WaitSchedule(
+            current,
+            policy or self.profile(current.profile).polling,
+            timeout=timeout,
+            max_poll_errors=max_poll_errors,
+        )
+        with schedule.running():
             while True:
-                if n:
-                    delay = policy.delay(n, hint)
-                    left = deadline.remaining()
-                    if left is not None:
-                        if left <= 0:
-                            raise timed_out()
-                        delay = min(delay, left)
-                    if stop is not None:
-                        if stop.wait(delay):
-                            raise KeyboardInterrupt
-                    else:
-                        self._sleep(delay)
-                n += 1
+                delay = schedule.next_delay()
+                if delay > 0 and stop is not None:
+                    if stop.wait(delay):
+                        raise KeyboardInterrupt
+                elif delay > 0:
+                    self._sleep(delay)
                 try:
-                    current = self.poll(current)
-                    errors, hint = 0, current.poll_after
-                except _TRANSIENT as exc:
-                    if isinstance(exc, DeadlineExceededError) or deadline.expired():
-                        raise timed_out(exc) from None
-                    if isinstance(exc, UnknownStatusError) or errors >= max_poll_errors:
+                    current = self.poll(schedule.job)
+                except ReportBridgeError as exc:
+                    if not schedule.poll_failed(exc):
                         raise
-                    errors += 1
-                    hint = getattr(exc, "retry_after", None)
-                    log.warning(
-                        "poll failed; trying again",
-                        profile=current.profile,
-                        job_id=current.job_id,
-                        error=f"{type(exc).__name__}: {exc}",
-                        failures_in_a_row=errors,
-                    )
                     continue
                 if on_update is not None:
                     on_update(current)
-                if current.is_terminal:
+                if schedule.observed(current):
                     return current
 
     def cancel(self, job: JobLike) -> ReportJob:

@@ -41,18 +41,16 @@ from reportbridge.engine.state import (
     RunState,
 )
 from reportbridge.errors import (
-    TRANSIENT_ERRORS,
     JobTimeoutError,
     QuotaExceededError,
     ReportBridgeError,
-    UnknownStatusError,
 )
+from reportbridge.lifecycle import poll_error_may_pass
 from reportbridge.logging import get_logger
 from reportbridge.model import ReportJob
 from reportbridge.polling import PollPolicy
 
 log = get_logger("reportbridge.batch")
-_TRANSIENT = TRANSIENT_ERRORS
 #: longest wait of the scheduler between looks at the stop signal
 _TICK = 0.25
 
@@ -229,7 +227,7 @@ class BatchDriver:
         run.polls += 1
         if error is not None:
             assert isinstance(error, ReportBridgeError)
-            if not isinstance(error, _TRANSIENT) or isinstance(error, UnknownStatusError):
+            if not poll_error_may_pass(error):  # the rule Reports.wait follows too
                 return [self._end(run, run.job, error)]
             if run.errors >= self.max_poll_errors:
                 return [self._end(run, run.job, error)]

@@ -31,10 +31,9 @@ from typing import TYPE_CHECKING, Any
 from airflow.sdk import BaseOperator
 
 from reportbridge.audit import AuditPlan, load_plan, run_audit
-from reportbridge.audit.bundle import JOURNAL
-from reportbridge.audit.journal import Journal
 from reportbridge.errors import ValidationError
 from reportbridge.facade import Reports
+from reportbridge.model import ReportJob
 from reportbridge.plugins import default_registry
 from reportbridge_airflow.connection import ConnectionFields, profile_for
 from reportbridge_airflow.events import ReportJobError
@@ -112,8 +111,8 @@ class AuditBundleOperator(BaseOperator):
             seeds = [seeds]
         bundle = Path(os.fspath(self.bundle))
         with reports_for(sorted({job.profile for job in plan.jobs})) as reports:
-            seed_journal(reports, plan, bundle, [s for s in seeds if s])
-            result = run_audit(reports, plan, bundle)
+            adopt = adopted_jobs(reports, [s for s in seeds if s])
+            result = run_audit(reports, plan, bundle, adopt=adopt)
         summary = result.summary
         self.log.info("audit %s: %s", plan.name, summary)
         if self.fail_on_incomplete and result.exit_code != 0:
@@ -134,40 +133,20 @@ def reports_for(conn_ids: Iterable[str]) -> Reports:
     return Reports(profiles, registry=registry)
 
 
-def seed_journal(
-    reports: Reports, plan: AuditPlan, bundle: Path, seeds: Iterable[Mapping[str, Any]]
-) -> None:
-    """Record jobs the mapped tasks submitted, so that the audit polls them, never resubmits."""
-    by_key = {job.key: job for job in plan.jobs}
-    bundle.mkdir(parents=True, exist_ok=True)
-    journal = Journal(bundle / JOURNAL)
-    try:
-        for seed in seeds:
-            planned = by_key.get(str(seed.get("key")))
-            if planned is None:
-                raise ValidationError(
-                    f"a mapped task reported audit key {seed.get('key')!r}, which the plan "
-                    "does not have; build the tasks and the bundle task from the same plan",
-                    field="plan",
-                )
-            job = reports.job(str(seed["ref"]))
-            if job.profile != planned.profile or job.report_type != planned.report_type:
-                raise ValidationError(
-                    f"the job reference of audit key {planned.key!r} is for "
-                    f"{job.profile}/{job.report_type}, not {planned.profile}/"
-                    f"{planned.report_type}",
-                    field="ref",
-                )
-            recorded = journal.job(planned.key) or {}
-            if recorded.get("ref") == job.ref:
-                continue
-            journal.plan_job(
-                planned.key, planned.profile, job.provider, planned.report_type, planned.params
+def adopted_jobs(reports: Reports, seeds: Iterable[Mapping[str, Any]]) -> dict[str, ReportJob]:
+    """The jobs the mapped tasks submitted (their XCom seeds), by audit key: the audit
+    records them under the bundle's lock and polls them, never submits again."""
+    adopted: dict[str, ReportJob] = {}
+    for seed in seeds:
+        key, ref = seed.get("key"), seed.get("ref")
+        if not isinstance(key, str) or not isinstance(ref, str):
+            raise ValidationError(
+                "a mapped task pushed an audit seed without a string key and ref; build the "
+                "tasks with AuditJobOperator",
+                field="ref",
             )
-            journal.submitting(planned.key)
-            journal.submitted(planned.key, job)
-    finally:
-        journal.close()
+        adopted[key] = reports.job(ref)
+    return adopted
 
 
-__all__ = ["AuditBundleOperator", "AuditJobOperator", "audit_jobs", "seed_journal"]
+__all__ = ["AuditBundleOperator", "AuditJobOperator", "adopted_jobs", "audit_jobs"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -24,7 +24,7 @@ from reportbridge.engine import JobEvent, JobRequest, run_many
 from reportbridge.errors import ConfigurationError, ValidationError, accepted
 from reportbridge.localfs import ConfinedDir
 from reportbridge.logging import get_logger
-from reportbridge.model import ReportTypeSpec, utcnow
+from reportbridge.model import ReportJob, ReportTypeSpec, utcnow
 from reportbridge.params import resolve_report_type
 
 if TYPE_CHECKING:
@@ -63,8 +63,14 @@ def run_audit(
     on_event: Callable[[JobEvent], None] | None = None,
     stop: threading.Event | None = None,
     lock_wait: float = 0.0,
+    adopt: Mapping[str, ReportJob] | None = None,
 ) -> AuditResult:
     """Run ``plan`` into the bundle folder ``out_dir``; running it again resumes.
+
+    ``adopt`` maps plan keys to jobs already submitted elsewhere (an orchestrator's own
+    tasks): they are recorded as this bundle's jobs, under its lock, and polled, never
+    submitted again. A key the plan lacks, or a job of another profile or report type,
+    is a ValidationError before anything is written.
 
     Jobs the journal shows as submitted are polled, never submitted again; result parts
     whose file still matches the journal (size and SHA-256) are not downloaded again, and
@@ -80,9 +86,11 @@ def run_audit(
     )
     plan = expansion.plan
     providers = _check_plan(reports, plan)
+    adopted = _check_adopted(plan, adopt or {})
     stop = stop or threading.Event()
     with open_bundle(bundle, plan, providers, lock_wait=lock_wait, bound=original) as journal:
         refuse_sealed(bundle)  # sealed while this run waited for the lock
+        _record_adopted(journal, adopted, providers)
         evidence = _recorder(bundle, reports, journal, original, expansion)
         failures = JournalGuard(stop, lambda key, ref: (journal.job(key) or {}).get("ref") == ref)
         try:
@@ -97,6 +105,43 @@ def run_audit(
         evidence.close()
         write_manifest(bundle, manifest)
     return AuditResult(bundle, manifest)
+
+
+def _check_adopted(
+    plan: AuditPlan, adopt: Mapping[str, ReportJob]
+) -> list[tuple[PlannedJob, ReportJob]]:
+    by_key = {pj.key: pj for pj in plan.jobs}
+    found = []
+    for key, job in adopt.items():
+        planned = by_key.get(key)
+        if planned is None:
+            raise ValidationError(
+                f"adopted job key {key!r} is not in plan {plan.name!r}: adopt jobs "
+                "submitted for this plan's keys (build those tasks from the same plan)",
+                field="adopt",
+            )
+        if (job.profile, job.report_type) != (planned.profile, planned.report_type):
+            raise ValidationError(
+                f"the job adopted for {key!r} is {job.profile}/{job.report_type}, but the "
+                f"plan runs {planned.profile}/{planned.report_type} there",
+                field="adopt",
+            )
+        found.append((planned, job))
+    return found
+
+
+def _record_adopted(
+    journal: Journal, adopted: list[tuple[PlannedJob, ReportJob]], providers: dict[str, str]
+) -> None:
+    for planned, job in adopted:
+        if (journal.job(planned.key) or {}).get("ref") == job.ref:
+            continue  # recorded by an earlier run
+        provider = providers[planned.key]
+        journal.plan_job(
+            planned.key, planned.profile, provider, planned.report_type, planned.params
+        )
+        journal.submitting(planned.key)
+        journal.submitted(planned.key, job)
 
 
 def _recorder(

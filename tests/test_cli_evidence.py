@@ -258,3 +258,43 @@ def test_a_split_window_through_the_command_line(tmp_path: Path) -> None:
     shown = run_cli("audit", "show", str(bundle), env=ENV)
     assert "(3 segments)" in shown.stdout
     assert run_cli("audit", "verify", str(bundle), env=ENV).returncode == 0
+
+
+def _deep(depth: int = 100_000) -> bytes:
+    return b"[" * depth + b"]" * depth
+
+
+def _nest_custody_event(bundle: Path) -> None:
+    path = bundle / "custody.jsonl"
+    lines = path.read_bytes().split(b"\n")
+    lines[3] = _deep()
+    path.write_bytes(b"\n".join(lines))
+
+
+def _nest_seal_payload(bundle: Path) -> None:
+    import base64
+
+    path = bundle / "seal.dsse.json"
+    doc = json.loads(path.read_text())
+    doc["payload"] = base64.b64encode(_deep()).decode()
+    path.write_text(json.dumps(doc))
+
+
+@pytest.mark.parametrize(
+    ("where", "damage"),
+    [
+        ("custody event", _nest_custody_event),
+        ("seal", lambda b: (b / "seal.dsse.json").write_bytes(_deep())),
+        ("seal payload", _nest_seal_payload),
+        ("manifest", lambda b: (b / "manifest.json").write_bytes(_deep())),
+    ],
+)
+def test_deeply_nested_json_in_a_bundle_is_a_named_problem(
+    demo: dict[str, Path], bundle: Path, where: str, damage: Any
+) -> None:
+    damage(bundle)
+    proc = run_cli("audit", "verify", str(bundle), "--key", str(demo["pub"]), env=ENV)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode in (1, 2), out
+    assert "unexpected error" not in out and "RecursionError" not in out, out
+    assert "Traceback" not in out

@@ -300,8 +300,11 @@ def read_regular_file(path: Path, *, limit: int) -> bytes:
             raise OSError(errno.EINVAL, f"it is {kind_of(st.st_mode)}, not a file", str(path))
         if st.st_size > limit:
             raise OSError(errno.EFBIG, f"it is larger than {limit} bytes", str(path))
-        chunks = []
+        chunks, total = [], 0
         while chunk := os.read(fd, 1 << 20):
+            total += len(chunk)
+            if total > limit:  # it grew after fstat
+                raise OSError(errno.EFBIG, f"it is larger than {limit} bytes", str(path))
             chunks.append(chunk)
         return b"".join(chunks)
     finally:

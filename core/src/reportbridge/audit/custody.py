@@ -25,6 +25,7 @@ from typing import Any
 
 import attrs
 
+from reportbridge import jsonsafe
 from reportbridge.errors import EvidenceError
 from reportbridge.localfs import FILE_MODE
 
@@ -122,7 +123,7 @@ def read_log(path: Path) -> LogCheck:
 def _parse(raw: bytes, expected: int, prev: str) -> tuple[CustodyEvent | None, str | None]:
     where = f"{CUSTODY} event {expected}"
     try:
-        data = json.loads(raw)
+        data = jsonsafe.loads(raw, what="a custody event")
         if not isinstance(data, dict) or sorted(data) != sorted(_MEMBERS):
             raise ValueError("wrong members")
         event = CustodyEvent(**data)

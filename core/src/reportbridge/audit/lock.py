@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from reportbridge import jsonsafe
 from reportbridge.errors import BundleError, BundleLockedError, ValidationError
 from reportbridge.localfs import FILE_MODE, kind_of, writing
 
@@ -132,7 +133,7 @@ def read_holder(fd: int) -> dict[str, Any]:
     """What the lock holder wrote about itself; {} if unreadable (it is only a hint)."""
     try:
         raw = os.pread(fd, _HOLDER_BYTES, 0)
-        data = json.loads(raw.decode("utf-8"))
+        data = jsonsafe.loads(raw, what="the lock file")
     except (OSError, ValueError, RecursionError):
         return {}
     if not isinstance(data, dict):

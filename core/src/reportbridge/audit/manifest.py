@@ -8,11 +8,11 @@ every field the library relies on is checked before use; a wrong shape is a
 from __future__ import annotations
 
 import errno
-import json
 import re
 from pathlib import Path
 from typing import Any
 
+from reportbridge import jsonsafe
 from reportbridge.errors import BundleError
 from reportbridge.localfs import read_regular_file
 from reportbridge.status import ReportStatus
@@ -41,7 +41,7 @@ def read_manifest(bundle: Path) -> dict[str, Any] | None:
             ) from None
         raise BundleError(f"cannot read {str(path)!r}: {exc.strerror or exc}", path=path) from None
     try:
-        data = json.loads(raw.decode("utf-8"))
+        data = jsonsafe.loads(raw, what="the manifest")
     except (ValueError, RecursionError):
         raise BundleError(f"{str(path)!r} is not valid JSON (damaged?)", path=path) from None
     check_shape(data, path)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
-import json
 import os
 import tempfile
 from pathlib import Path
@@ -18,11 +17,13 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from reportbridge import jsonsafe
 from reportbridge._version import __version__
 from reportbridge.audit.custody import CUSTODY, canonical, read_log
 from reportbridge.audit.inventory import file_sha256, inventory
 from reportbridge.audit.lock import LOCK
 from reportbridge.errors import EvidenceError
+from reportbridge.localfs import read_regular_file
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import (
@@ -94,16 +95,21 @@ def statement(bundle: Path, *, skip: frozenset[str] = frozenset()) -> dict[str, 
 
 
 def _manifest(bundle: Path) -> dict[str, Any]:
-    from reportbridge.audit.manifest import MANIFEST
+    from reportbridge.audit.manifest import MANIFEST, MAX_MANIFEST_BYTES
 
     try:
-        data = json.loads((bundle / MANIFEST).read_text(encoding="utf-8"))
+        raw = read_regular_file(bundle / MANIFEST, limit=MAX_MANIFEST_BYTES)
+        data = jsonsafe.loads(raw, what="the manifest")
     except FileNotFoundError:
         raise EvidenceError(
             f"{str(bundle)!r} is not an audit bundle: it has no {MANIFEST}"
         ) from None
     except (ValueError, UnicodeDecodeError):
         raise EvidenceError(f"{str(bundle / MANIFEST)!r} is not valid JSON") from None
+    except OSError as exc:  # a link, a folder, too large
+        raise EvidenceError(
+            f"cannot read {str(bundle / MANIFEST)!r}: {exc.strerror or exc}"
+        ) from None
     if not isinstance(data, dict):
         raise EvidenceError(f"{str(bundle / MANIFEST)!r} is not a manifest")
     return data
@@ -189,7 +195,7 @@ def check_seal(
         state = "signature verified" if not problems else "signature INVALID"
     try:
         payload = base64.b64decode(doc["payload"], validate=True)
-        stmt = json.loads(payload)
+        stmt = jsonsafe.loads(payload, what="the seal's statement")
     except (binascii.Error, ValueError):
         return SealCheck(
             state, keyid, problems=(*problems, f"{SEAL}: its payload is not a statement")
@@ -218,7 +224,7 @@ def check_seal(
 def _read_envelope(path: Path) -> tuple[dict[str, Any] | None, str | None]:
     try:
         raw = _read_capped(path)
-        doc = json.loads(raw)
+        doc = jsonsafe.loads(raw, what="the seal")
     except (OSError, ValueError, UnicodeDecodeError):
         return None, f"{SEAL} is not a readable seal (damaged or replaced)"
     ok = (

@@ -163,3 +163,16 @@ def test_open_part_defaults_to_open_file_and_open_file_to_a_clear_refusal() -> N
 def test_parts_survive_evolve_as_tuples() -> None:
     j = attrs.evolve(job(), parts=[ResultPart("1", "json")])
     assert isinstance(j.parts, tuple)
+
+
+def test_a_job_of_more_parts_than_the_bound_is_refused_without_reading_them_all() -> None:
+    from itertools import count
+
+    from reportbridge.model import MAX_PARTS
+
+    endless = (ResultPart(str(n), "json") for n in count())  # a generator never ends
+    with pytest.raises(ValidationError, match=f"more than {MAX_PARTS:,} result parts"):
+        ReportJob("toy", "p", "j1", "USERS", ReportStatus.RUNNING, parts=endless)
+    parts = [ResultPart(str(n), "json") for n in range(MAX_PARTS)]
+    job = ReportJob("toy", "p", "j1", "USERS", ReportStatus.RUNNING, parts=parts)
+    assert len(job.parts) == MAX_PARTS

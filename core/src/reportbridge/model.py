@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -59,8 +60,19 @@ def _lower(value: str) -> str:
     return value.lower()
 
 
+#: the most parts one job may have: a vendor answer listing more (a few MiB of chunk
+#: numbers would make millions) is refused rather than held in memory and journalled
+MAX_PARTS = 100_000
+
+
 def _parts_tuple(value: Iterable[ResultPart]) -> tuple[ResultPart, ...]:
-    return tuple(value)
+    parts = tuple(itertools.islice(value, MAX_PARTS + 1))
+    if len(parts) > MAX_PARTS:
+        raise ValidationError(
+            f"a job lists more than {MAX_PARTS:,} result parts; accepted: at most {MAX_PARTS:,}",
+            field="parts",
+        )
+    return parts
 
 
 def _check_part_id(_part: object, _attr: object, value: str) -> None:
@@ -287,6 +299,7 @@ class Capabilities:
 
 
 __all__ = [
+    "MAX_PARTS",
     "PART_SHAPES",
     "PART_STATES",
     "Capabilities",

@@ -113,3 +113,31 @@ def test_without_a_time_filter_the_job_warns_of_the_30_day_window(reports: Repor
     assert any("last 30 days" in w for w in unfiltered.warnings)
     filtered = reports.run("tv", "vulns", severity=["high"], since=NEW_YEAR)
     assert not any("30 days" in w for w in filtered.warnings)
+
+
+def test_a_status_listing_millions_of_chunks_is_refused_not_held(
+    reports: Reports, sim: TenableSimulator
+) -> None:
+    """A status answer under the body cap can still list more chunk numbers than any
+    export has (7 bytes each: a million in 7 MB); it is refused before parts are built."""
+    import json
+    import tracemalloc
+
+    from reportbridge.errors import ProviderProtocolError
+    from reportbridge.model import MAX_PARTS
+    from reportbridge.testing import Fault
+
+    job = reports.run("tv", "vulns", num_assets=500)
+    chunks = list(range(1, 2 * MAX_PARTS + 1))
+    body = json.dumps({"status": "PROCESSING", "chunks_available": chunks}).encode()
+    assert len(body) < 8 * 1024 * 1024  # under the API body cap: the cap alone cannot stop it
+    method, path, _ = sim.fault_paths["poll"]
+    sim.faults.add(Fault(path=path, method=method, status=200, body=body))
+    tracemalloc.start()
+    try:
+        with pytest.raises(ProviderProtocolError, match="chunks_available lists 200,000 chunks"):
+            reports.poll(job)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 64 * 1024 * 1024, f"{peak / 2**20:.0f} MiB held for one status answer"

@@ -15,6 +15,7 @@ import re
 
 from reportbridge.errors import ProviderProtocolError
 from reportbridge.ids import path_segment, shown, vendor_id
+from reportbridge.model import MAX_PARTS
 from reportbridge_tenable.status import PROVIDER
 
 #: export uuids as the vendor prints them (its examples are lower case; either case is read)
@@ -61,6 +62,12 @@ def vendor_chunk_ids(value: object, what: str, field: str) -> tuple[int, ...]:
     """The chunk numbers of a status list (``chunks_available`` ...); a missing list is empty."""
     if value is None:
         return ()
+    if isinstance(value, list) and len(value) > MAX_PARTS:
+        raise ProviderProtocolError(
+            f"{PROVIDER} {what}: {field} lists {len(value):,} chunks; accepted: at most "
+            f"{MAX_PARTS:,} per export",
+            provider=PROVIDER,
+        )
     if isinstance(value, list) and all(
         type(v) is int and 0 <= v < 2**31
         for v in value  # bool is no chunk number

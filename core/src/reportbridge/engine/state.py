@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import concurrent.futures as cf
 
 from reportbridge.engine.records import JobRequest
@@ -32,6 +33,7 @@ class RunState:
         self.errors = 0
         self.hint: float | None = None
         self.waiting_since = 0.0
+        self.seen_running = 0.0  # age (since waiting_since) at the last look that saw it run
         self.deadline: float | None = None
         # a start refused by a quota: how often, and until when it is tried again
         self.refusals = 0
@@ -49,7 +51,7 @@ class ProfileState:
     def __init__(self, name: str, limit: int) -> None:
         self.name = name
         self.limit = limit
-        self.queued: list[RunState] = []
+        self.queued: collections.deque[RunState] = collections.deque()
         self.active = 0
         self.total = 0
         self.left = 0
@@ -63,6 +65,7 @@ class ProfileState:
         self.asked: set[int] = set()  # the runs the listing in flight asks about
         self.next_listing = 0.0
         self.list_errors = 0
+        self.tail_pulled = False  # the waiting jobs' timers moved up when the tail began
 
     @property
     def in_tail(self) -> bool:

@@ -145,9 +145,18 @@ def sizes(bundle: Path) -> dict[str, int]:
     return out
 
 
-def timed(cmd: list[str], **kw: Any) -> tuple[float, subprocess.CompletedProcess[str]]:
+#: the core sources the CLI runs with (``--before-src`` for the audit-before phase)
+CORE_SRC: list[str] = []
+
+
+def env() -> dict[str, str]:
+    paths = [*CORE_SRC, str(ROOT), os.environ.get("PYTHONPATH", "")]
+    return {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in paths if p)}
+
+
+def timed(cmd: list[str]) -> tuple[float, subprocess.CompletedProcess[str]]:
     started = time.perf_counter()
-    done = subprocess.run(cmd, capture_output=True, text=True, check=False, **kw)
+    done = subprocess.run(cmd, capture_output=True, text=True, check=False, env=env())
     return time.perf_counter() - started, done
 
 
@@ -190,7 +199,9 @@ def phase_kill(args: argparse.Namespace, registry: PluginRegistry) -> dict[str, 
         config, plan, bundle = prepare(args, registry, sims, Path(t))
         cmd = cli(config, "audit", str(plan), "--out", str(bundle))
         started = time.perf_counter()
-        child = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        child = subprocess.Popen(
+            cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env()
+        )
         share = 0.0
         while child.poll() is None:
             share = ended_share(bundle / "journal.sqlite", args.jobs)
@@ -218,7 +229,23 @@ def phase_kill(args: argparse.Namespace, registry: PluginRegistry) -> dict[str, 
         }
 
 
-PHASES = {"run_many": phase_run_many, "audit": phase_audit, "kill": phase_kill}
+def phase_audit_before(args: argparse.Namespace, registry: PluginRegistry) -> dict[str, Any]:
+    """The audit phase with the CLI running the core sources of ``--before-src``."""
+    if not args.before_src:
+        raise SystemExit("audit-before needs --before-src")
+    CORE_SRC[:] = [args.before_src]
+    try:
+        return {**phase_audit(args, registry), "phase": "audit-before"}
+    finally:
+        CORE_SRC.clear()
+
+
+PHASES = {
+    "run_many": phase_run_many,
+    "audit": phase_audit,
+    "audit-before": phase_audit_before,
+    "kill": phase_kill,
+}
 
 
 def main() -> int:
@@ -234,11 +261,11 @@ def main() -> int:
     parser.add_argument("--kill-at", type=float, default=0.5)
     parser.add_argument("--timeout", type=float, default=600.0)
     parser.add_argument("--phases", default="run_many,audit,kill")
+    parser.add_argument("--before-src", help="core/src of the code to compare with")
     args = parser.parse_args()
     args.explore_quota = args.explore_quota or args.jobs // 3 + 1
     print("command: uv run python benchmarks/audit_scale.py " + " ".join(sys.argv[1:]))
     print("load average:", os.getloadavg())
-    os.environ["PYTHONPATH"] = os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])
     registry = PluginRegistry()
     results = []
     for name in args.phases.split(","):

@@ -48,15 +48,18 @@ def run_args(size: int) -> list[str]:
     return args
 
 
-def run_one(size: int, variant: str, before_src: str | None) -> dict[str, Any]:
+def run_one(
+    size: int, variant: str, before_src: str | None, after_src: str | None
+) -> dict[str, Any]:
     args = run_args(size) + (["--no-learn"] if variant == "no-learn" else [])
     env = dict(os.environ)
-    if variant == "before":
-        if not before_src:
-            raise SystemExit("--before-src is needed for the before variant")
-        env["PYTHONPATH"] = before_src + os.pathsep + env.get("PYTHONPATH", "")
+    src = before_src if variant == "before" else after_src
+    if variant == "before" and not src:
+        raise SystemExit("--before-src is needed for the before variant")
+    if src:
+        env["PYTHONPATH"] = src + os.pathsep + env.get("PYTHONPATH", "")
     cmd = [sys.executable, str(HERE / "orchestration.py"), *args]
-    where = f"  (PYTHONPATH={before_src})" if variant == "before" else ""
+    where = f"  (PYTHONPATH={src})" if src else ""
     print("$ python " + " ".join(cmd[1:]) + where, flush=True)
     done = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
     result: dict[str, Any] | None = None
@@ -146,6 +149,7 @@ def main() -> int:
     parser.add_argument("--sizes", default="1000,10000,100000")
     parser.add_argument("--variants", default="after")
     parser.add_argument("--before-src")
+    parser.add_argument("--after-src", help="a snapshot of this tree's core/src (optional)")
     parser.add_argument("--plot", type=Path, default=None, help="PNG to write")
     parser.add_argument("--plot-only", action="store_true")
     args = parser.parse_args()
@@ -154,7 +158,7 @@ def main() -> int:
         for size in (int(s) for s in args.sizes.split(",")):
             for variant in args.variants.split(","):
                 load = os.getloadavg()[0]
-                result = run_one(size, variant, args.before_src)
+                result = run_one(size, variant, args.before_src, args.after_src)
                 result["load_before"] = load
                 with args.results.open("a") as f:
                     f.write(json.dumps(result) + "\n")

@@ -78,7 +78,7 @@ def batch_profiles(
         p: {
             "provider": p,
             **sims[p].settings,
-            "concurrency": counts[p],
+            "concurrency": min(counts[p], getattr(args, "concurrency", 0) or counts[p]),
             **({"polling": polling} if polling else {}),
             **client_options(p, args),
         }
@@ -151,6 +151,12 @@ def quota_bounds(
         (paced + fetch, "sailpoint request quota (submits paced, then each job's duration)"),
         # Explore: job-seconds to run through its simultaneous-report slots
         (sum(drawn["explore"]) / args.explore_quota, "explore simultaneous-report quota"),
+        # --concurrency: each profile's job-seconds through its slots
+        *(
+            (sum(drawn[p]) / args.concurrency, f"{p} concurrency {args.concurrency}")
+            for p in PROVIDERS
+            if args.concurrency
+        ),
     ]
 
 
@@ -190,6 +196,9 @@ def main() -> int:
     parser.add_argument("--sailpoint-quota", type=int, default=1000, help="requests per window")
     parser.add_argument("--sailpoint-window", type=float, default=10.0)
     parser.add_argument("--explore-quota", type=int, default=400, help="simultaneous reports")
+    parser.add_argument(
+        "--concurrency", type=int, default=0, help="jobs at once per profile (default: all)"
+    )
     parser.add_argument("--no-learn", action="store_true", help="run_many(learn_durations=False)")
     parser.add_argument(
         "--polling", default="", help="poll policy for every profile, e.g. initial=1,backoff=1.2"

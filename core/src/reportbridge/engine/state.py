@@ -25,6 +25,25 @@ QUOTA_WAIT_LIMIT = 3600.0
 class RunState:
     """One request on its way: its job, poll count, failures, deadline and files."""
 
+    # a batch holds one per request (100,000 and more): no per-instance __dict__
+    __slots__ = (
+        "deadline",
+        "done",
+        "errors",
+        "fetching",
+        "files",
+        "hint",
+        "job",
+        "misses",
+        "polls",
+        "profile",
+        "refusals",
+        "request",
+        "seen_running",
+        "start_by",
+        "waiting_since",
+    )
+
     def __init__(self, request: JobRequest) -> None:
         self.request = request
         self.profile = request.profile
@@ -40,9 +59,15 @@ class RunState:
         self.start_by: float | None = None
         self.misses = 0
         # parts fetched (format, id), the files written, and whether a fetch is in flight
-        self.done: set[tuple[str, str]] = set(request.done_parts)
+        # the request's frozenset until a part lands (an empty set costs 216 bytes a job)
+        self.done: frozenset[tuple[str, str]] | set[tuple[str, str]] = request.done_parts
         self.files: list[FetchedFile] = []
         self.fetching = False
+
+    def part_done(self, key: tuple[str, str]) -> None:
+        if not isinstance(self.done, set):
+            self.done = set(self.done)
+        self.done.add(key)
 
 
 class ProfileState:

@@ -133,11 +133,14 @@ def plot(results: list[dict[str, Any]], out: Path) -> None:
             ax.plot([r["jobs"] for r in rows], [r[key] for r in rows], marker="o", label=variant)
         if target is not None:
             ax.axhline(target, color="grey", linestyle="--", linewidth=1, label="target")
+        if target is None:
+            ax.set_ylim(bottom=0)
         ax.set_xscale("log")
         ax.set_xlabel("jobs")
         ax.set_title(label)
         ax.grid(True, alpha=0.3)
     axes[0].legend(fontsize=8)
+    fig.suptitle(f"run_many cost curve ({LIGHT_FROM:,}+ jobs in the light mode: longer jobs)")
     fig.tight_layout()
     fig.savefig(out, dpi=110)
     print(f"wrote {out}")

@@ -129,7 +129,10 @@ def cli(config: Path, *argv: str) -> list[str]:
     return [str(Path(sys.executable).parent / "reportbridge"), "--config", str(config), *argv]
 
 
-def prepare(args: argparse.Namespace, registry: PluginRegistry, sims: dict[str, Any], tmp: Path):
+def prepare(
+    args: argparse.Namespace, registry: PluginRegistry, sims: dict[str, Any], tmp: Path
+) -> tuple[Path, Path, Path]:
+    """The config (profiles on ``sims``), the plan and the bundle folder, under ``tmp``."""
     counts = counts_for(args)
     profiles = batch_profiles(sims, counts, args)
     config, plan, bundle = tmp / "reportbridge.toml", tmp / "plan.toml", tmp / "bundle"

@@ -11,7 +11,7 @@ import pytest
 from reportbridge import Reports
 from reportbridge.batch import JobEvent, JobRequest
 from reportbridge.engine.driver import BatchDriver
-from reportbridge.engine.learned import MIN_SAMPLES, LearnedDurations
+from reportbridge.engine.learned import MIN_SAMPLES, LearnedDurations, polls_by
 from reportbridge.plugins import PluginRegistry
 from tests.toy import ToySimulator
 
@@ -36,6 +36,14 @@ def test_learned_floor_needs_enough_successes_and_is_the_shortest() -> None:
     for _ in range(MIN_SAMPLES):
         off.ended(kind, 7.0)
     assert off.floor(kind) is None and off.next_poll(kind, 100.0, 101.0, 102.0, 30.0) == 102.0
+
+
+def test_after_a_skip_the_policy_goes_on_from_the_jobs_age() -> None:
+    """1 s x1.5: polls at 1, 2.5, 4.75, 8.125 s... A job first polled at 4.75 s has had the
+    policy's three polls' worth of waiting, so the next delay is the fourth's (3.375 s)."""
+    assert [polls_by(a, 1.0, 1.5, 30.0) for a in (0.5, 1.0, 2.5, 4.75, 8.2)] == [0, 1, 2, 3, 4]
+    assert polls_by(1000.0, 1.0, 1.5, 30.0) == 39  # past the cap: one poll per 30 s
+    assert polls_by(1e12, 1.0, 1.0, 1.0) == 10_000  # bounded
 
 
 def _driver(reports: Reports, stop: threading.Event, on_event: Any, **kw: Any) -> BatchDriver:

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from reportbridge.engine.fetcher import Fetcher
-from reportbridge.engine.learned import LearnedDurations
+from reportbridge.engine.learned import LearnedDurations, polls_by
 from reportbridge.engine.ops import JobOperations
 from reportbridge.engine.records import JobEvent, JobOutcome, JobRequest
 from reportbridge.engine.state import (
@@ -309,6 +309,11 @@ class BatchDriver:
         elif run.hint is None:  # not before jobs like it were ever seen to end
             kind = (run.profile, run.request.report_type)
             due = self.learned.next_poll(kind, run.waiting_since, now, now + delay, policy.cap)
+            if due > now + delay:  # skipped ahead: the policy goes on from that age
+                age = due - run.waiting_since
+                run.polls = max(
+                    run.polls, polls_by(age, policy.initial, policy.backoff, policy.cap)
+                )
             delay = due - now
         if run.deadline is not None:
             left = run.deadline - now

@@ -18,6 +18,17 @@ from __future__ import annotations
 MIN_SAMPLES = 5
 
 
+def polls_by(age: float, initial: float, backoff: float, cap: float) -> int:
+    """How many polls the policy (no jitter) has sent by ``age`` seconds: after a skip to
+    the learned floor, the schedule goes on from there, not from its first, short delays."""
+    polls, at = 0, 0.0
+    while True:
+        at += min(cap, initial * backoff**polls)
+        if at > age or polls >= 10_000:
+            return polls
+        polls += 1
+
+
 class LearnedDurations:
     """Per (profile, report type): how many jobs succeeded, and the floor they set."""
 

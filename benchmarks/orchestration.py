@@ -78,7 +78,7 @@ def batch_profiles(
         p: {
             "provider": p,
             **sims[p].settings,
-            "concurrency": counts[p],
+            "concurrency": min(counts[p], getattr(args, "concurrency", 0) or counts[p]),
             **({"polling": polling} if polling else {}),
             **client_options(p, args),
         }
@@ -134,16 +134,29 @@ def quota_bounds(
     calibration: dict[str, dict[str, Any]],
     args: argparse.Namespace,
 ) -> list[tuple[float, str]]:
-    """Lower bounds on the wall time that the vendors' quotas impose."""
+    """Lower bounds on the wall time that the vendors' quotas impose.
+
+    SailPoint's quota is a sliding window of ``Q`` requests per ``W`` seconds, so request
+    ``n`` (from 0) cannot be sent before ``(n // Q) * W``. Two bounds follow: its minimum
+    requests must all be sent (the last one a fetch), and the ``k``-th job created (its
+    submit is request ``k`` at the earliest) cannot end before its submit plus its own
+    duration (durations belong to creation order, see simjobs.py).
+    """
+    q, w = args.sailpoint_quota, args.sailpoint_window
     sp = counts["sailpoint"] * calibration["sailpoint"]["min_requests_per_job"]
+    fetch = calibration["sailpoint"]["fetch_s"]
+    paced = max(((k // q) * w + d for k, d in enumerate(drawn["sailpoint"])), default=0.0)
     return [
-        # SailPoint: its minimum requests at the quota's pace (the first window is free)
-        (
-            max(0.0, sp - args.sailpoint_quota) * args.sailpoint_window / args.sailpoint_quota,
-            "sailpoint request quota",
-        ),
+        (((sp - 1) // q) * w + fetch, "sailpoint request quota (all minimum requests)"),
+        (paced + fetch, "sailpoint request quota (submits paced, then each job's duration)"),
         # Explore: job-seconds to run through its simultaneous-report slots
         (sum(drawn["explore"]) / args.explore_quota, "explore simultaneous-report quota"),
+        # --concurrency: each profile's job-seconds through its slots
+        *(
+            (sum(drawn[p]) / args.concurrency, f"{p} concurrency {args.concurrency}")
+            for p in PROVIDERS
+            if args.concurrency
+        ),
     ]
 
 
@@ -183,6 +196,10 @@ def main() -> int:
     parser.add_argument("--sailpoint-quota", type=int, default=1000, help="requests per window")
     parser.add_argument("--sailpoint-window", type=float, default=10.0)
     parser.add_argument("--explore-quota", type=int, default=400, help="simultaneous reports")
+    parser.add_argument(
+        "--concurrency", type=int, default=0, help="jobs at once per profile (default: all)"
+    )
+    parser.add_argument("--no-learn", action="store_true", help="run_many(learn_durations=False)")
     parser.add_argument(
         "--polling", default="", help="poll policy for every profile, e.g. initial=1,backoff=1.2"
     )
@@ -239,9 +256,14 @@ def main() -> int:
                 if event.kind in marks:
                     marks[event.kind].append(time.perf_counter() - started)
 
+            extra = {"learn_durations": False} if args.no_learn else {}
             outcomes = list(
                 reports.run_many(
-                    requests, dest_dir=Path(tmp), timeout=args.max_s * 4 + 60, on_event=mark
+                    requests,
+                    dest_dir=Path(tmp),
+                    timeout=args.max_s * 4 + 60,
+                    on_event=mark,
+                    **extra,
                 )
             )
             wall = time.perf_counter() - started

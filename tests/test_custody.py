@@ -163,3 +163,70 @@ def test_any_flipped_byte_is_detected(
     path.write_bytes(bytes(body))
     check = read_log(path)
     assert not check.ok
+
+
+def test_appends_at_the_same_time_share_fsyncs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Group commit: each append returns after an fsync that began after its write, and
+    appends waiting together share one, instead of one fsync each."""
+    import reportbridge.audit.custody as custody
+
+    synced: list[int] = []
+    real_fsync = custody.os.fsync
+
+    def slow_fsync(fd: int) -> None:
+        real_fsync(fd)
+        synced.append(fd)
+        threading.Event().wait(0.3)  # a slow disk: the other threads write meanwhile
+
+    threads_n = 8
+    with CustodyLog.open(tmp_path) as log:
+        monkeypatch.setattr(custody.os, "fsync", slow_fsync)
+        start = threading.Barrier(threads_n)
+        returned: list[int] = []
+
+        def worker(n: int) -> None:
+            start.wait()
+            event = log.append("status", {"n": n})
+            returned.append(event.seq)
+            assert log._synced >= event.seq  # on the disk when append returned
+
+        threads = [threading.Thread(target=worker, args=(n,)) for n in range(threads_n)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        monkeypatch.undo()
+    assert sorted(returned) == list(range(1, threads_n + 1))
+    assert 1 <= len(synced) < threads_n
+    check = read_log(tmp_path / CUSTODY)
+    assert not check.problems and len(check.events) == threads_n
+
+
+def test_unsynced_appends_reach_the_disk_with_the_next_sync_or_at_close(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import reportbridge.audit.custody as custody
+
+    synced: list[int] = []
+    real_fsync = custody.os.fsync
+
+    def counting_fsync(fd: int) -> None:
+        real_fsync(fd)
+        synced.append(fd)
+
+    log = CustodyLog.open(tmp_path)
+    monkeypatch.setattr(custody.os, "fsync", counting_fsync)
+    for n in range(3):
+        log.append("status", {"n": n}, sync=False)
+    assert synced == []  # written, not yet fsynced: status events do not wait for the disk
+    assert len(read_log(tmp_path / CUSTODY).events) == 3  # but in the file at once
+    log.append("fetched", {"n": 3})
+    assert len(synced) == 1  # one fsync for the four
+    log.append("status", {"n": 4}, sync=False)
+    log.close()
+    assert len(synced) == 2  # close takes the unsynced tail to the disk
+    log.close()  # twice is harmless
+    check = read_log(tmp_path / CUSTODY)
+    assert check.ok and [e.fields["n"] for e in check.events] == [0, 1, 2, 3, 4]

@@ -45,10 +45,11 @@ class ActiveJobs:
             return False
         for look_again in (True, False):
             with self._lock:
-                jobs = list(self._jobs.get(profile, {}).values())
-                if len(jobs) + self._starting.get(profile, 0) < limit:
+                active = self._jobs.get(profile, {})
+                if len(active) + self._starting.get(profile, 0) < limit:
                     self._starting[profile] = self._starting.get(profile, 0) + 1
                     return True
+                jobs = list(active.values())  # copied only when full (not per start)
             if look_again:
                 for job in jobs:  # some may have finished unobserved
                     try:

@@ -6,7 +6,13 @@ One event per line (``custody.jsonl``), each the canonical JSON of
 five members. Editing, removing or reordering any event breaks the chain; removing
 events from the end is caught by the head (hash and count) the manifest records.
 
-Every append is written in one ``write`` and fsynced. A crash mid-append can only
+Every append is written in one ``write``, and by default fsynced before it returns;
+appends made at the same time from several threads share one fsync (a group commit: an
+append waits for an fsync that began after its write). An append with ``sync=False``
+(a status observation: the journal has it too, and a later poll sees it again) is
+written at once and reaches the disk with the next synced append or at ``close`` — a
+killed process loses none of it, only an operating-system crash could lose such a tail,
+and never one before a synced event. A crash mid-append can only
 leave an incomplete last line (a torn tail); :meth:`CustodyLog.open` cuts it off and
 records that it did, as an event, so a repair is never silent.
 """
@@ -160,6 +166,9 @@ class CustodyLog:
         self._lock = threading.Lock()
         self._fd = fd
         self._events = list(events)
+        # group commit: one fsync at a time; the events up to _synced are on the disk
+        self._sync_lock = threading.Lock()
+        self._synced = len(self._events)
 
     @classmethod
     def open(cls, bundle: Path) -> CustodyLog:
@@ -220,8 +229,8 @@ class CustodyLog:
         with self._lock:
             return len(self._events)
 
-    def append(self, kind: str, fields: Mapping[str, Any]) -> CustodyEvent:
-        """Write one event and fsync it before returning."""
+    def append(self, kind: str, fields: Mapping[str, Any], *, sync: bool = True) -> CustodyEvent:
+        """Write one event and (unless ``sync`` is false) fsync it before returning."""
         plain = json.loads(canonical(dict(fields)))  # what a reader will see, exactly
         with self._lock:
             seq = len(self._events) + 1
@@ -235,15 +244,33 @@ class CustodyLog:
             written = os.write(self._fd, line)
             if written != len(line):
                 raise EvidenceError(f"the custody log {str(self.path)!r}: a short write")
-            os.fsync(self._fd)
             self._events.append(event)
-            return event
+        if sync:
+            self._sync(seq)
+        return event
+
+    def _sync(self, seq: int) -> None:
+        """Return once event ``seq`` is on the disk: by an fsync this thread makes, or by
+        one another thread began after that event was written."""
+        with self._sync_lock:
+            if self._synced >= seq:
+                return  # an fsync that began after our write covered it
+            with self._lock:
+                upto = len(self._events)  # every event written so far goes with this fsync
+                fd = self._fd
+            os.fsync(fd)
+            self._synced = upto
 
     def close(self) -> None:
-        with self._lock:
+        with self._sync_lock, self._lock:
             if self._fd >= 0:
-                os.close(self._fd)
-                self._fd = -1
+                try:
+                    if self._synced < len(self._events):
+                        os.fsync(self._fd)  # the unsynced tail goes to the disk too
+                        self._synced = len(self._events)
+                finally:
+                    os.close(self._fd)
+                    self._fd = -1
 
     def __enter__(self) -> CustodyLog:
         return self

@@ -160,7 +160,7 @@ class EvidenceRecorder:
             fields["error"] = job.error.message
         if job.warnings:
             fields["warnings"] = list(job.warnings)
-        self.log.append("status", fields)
+        self.log.append("status", fields, sync=False)  # the journal has it too
 
     def fetched(self, key: str, file: FetchedFile) -> None:
         rel = file.path.resolve().relative_to(self.bundle.resolve()).as_posix()

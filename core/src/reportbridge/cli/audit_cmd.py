@@ -94,7 +94,8 @@ def summary(manifest: dict[str, Any], bundle: Path, *, as_json: bool) -> None:
     table = Table(title=Text(f"audit {clean(manifest['audit'])!r}"), header_style="bold")
     for col in ("job", "provider", "profile", "type", "status", "vendor status", "files"):
         table.add_column(col)
-    for job in manifest["jobs"]:
+    jobs, left_out = _table_rows(manifest["jobs"])
+    for job in jobs:
         files = ", ".join(f"{f['format']} {human_bytes(f['size'])}" for f in job["files"][:3])
         if len(job["files"]) > 3:
             files += f" (+{len(job['files']) - 3} parts)"
@@ -110,6 +111,12 @@ def summary(manifest: dict[str, Any], bundle: Path, *, as_json: bool) -> None:
         table.add_row(*(Text(clean_or_empty(cell)) for cell in cells))
     console = Console(file=sys.stdout, width=None if sys.stdout.isatty() else 160)
     console.print(table)
+    if left_out:
+        console.print(
+            f"({left_out} jobs that succeeded are not listed; "
+            f"reportbridge audit show {clean(bundle)} lists every job)",
+            markup=False,
+        )
     s = manifest["summary"]
     console.print(
         f"{s['succeeded']}/{s['jobs']} jobs succeeded, {s['partial']} partial, "
@@ -124,6 +131,19 @@ def summary(manifest: dict[str, Any], bundle: Path, *, as_json: bool) -> None:
                 f"  {clean(job['key'])}: part {clean(part['id'])} failed: {why}", markup=False
             )
     console.print(f"bundle: {clean(bundle.resolve())}", markup=False)
+
+
+#: a plan with more jobs than this lists only those that did not succeed (at most this
+#: many): a table of 10,000 rows helps nobody and takes seconds to draw
+SUMMARY_ROWS = 100
+
+
+def _table_rows(jobs: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], int]:
+    """The jobs the summary table lists, and how many succeeded jobs it leaves out."""
+    if len(jobs) <= SUMMARY_ROWS:
+        return jobs, 0
+    unsuccessful = [j for j in jobs if j.get("outcome") != "succeeded"]
+    return unsuccessful[:SUMMARY_ROWS], len(jobs) - len(unsuccessful)
 
 
 def verify(bundle: Path, *, as_json: bool, key: str | None = None) -> int:

@@ -25,6 +25,7 @@ def run_many(
     on_event: Callable[[JobEvent], None] | None = None,
     stop: threading.Event | None = None,
     max_poll_errors: int = 5,
+    learn_durations: bool = True,
 ) -> Iterator[JobOutcome]:
     """Submit (or resume), wait for and optionally fetch each request.
 
@@ -40,6 +41,13 @@ def run_many(
     as does leaving the loop early: no new job is submitted, downloads in progress are
     abandoned (nothing partial is kept) and jobs already submitted keep running at the
     vendor; their references were in the ``submitted`` events.
+
+    A job just submitted is first polled after the policy's ``initial`` delay (the
+    submit answer is its first status). With ``learn_durations`` (the default), a job is
+    not polled before the shortest time jobs of its profile and report type in this
+    batch were seen running, once five of them have succeeded — never waiting more
+    than the policy's ``cap`` between two polls, nor past the timeout
+    (:mod:`reportbridge.engine.learned`).
     """
     from reportbridge.engine.driver import BatchDriver
 
@@ -51,6 +59,7 @@ def run_many(
         emit=on_event or (lambda _e: None),
         stop=stop or threading.Event(),
         max_poll_errors=max_poll_errors,
+        learn_durations=learn_durations,
     )
 
 

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from reportbridge.engine.fetcher import Fetcher
+from reportbridge.engine.learned import LearnedDurations, polls_by
 from reportbridge.engine.ops import JobOperations
 from reportbridge.engine.records import JobEvent, JobOutcome, JobRequest
 from reportbridge.engine.state import (
@@ -49,6 +50,7 @@ from reportbridge.lifecycle import poll_error_may_pass
 from reportbridge.logging import get_logger
 from reportbridge.model import ReportJob
 from reportbridge.polling import PollPolicy
+from reportbridge.status import ReportStatus
 
 log = get_logger("reportbridge.batch")
 #: longest wait of the scheduler between looks at the stop signal
@@ -68,8 +70,10 @@ class BatchDriver:
         emit: Callable[[JobEvent], None],
         stop: threading.Event,
         max_poll_errors: int = 5,
+        learn_durations: bool = True,
     ) -> None:
         self.reports = reports
+        self.learned = LearnedDurations(learn_durations)
         self.fetcher = Fetcher(reports, dest_dir, emit, stop)
         self.timeout = timeout
         self.emit = emit
@@ -171,7 +175,7 @@ class BatchDriver:
 
     def _start_queued(self, profile: ProfileState) -> None:
         while profile.queued and profile.active < profile.limit:
-            run = profile.queued.pop(0)
+            run = profile.queued.popleft()
             profile.active += 1
             self._submit(profile, run, "start", self._begin, run)
 
@@ -211,6 +215,8 @@ class BatchDriver:
             run.waiting_since = time.monotonic()
             if self.timeout is not None:
                 run.deadline = run.waiting_since + self.timeout
+            if run.request.ref is None and not value.is_terminal:
+                return self._submitted(run)
             self._wait(run)
             return []
         if kind == "poll":
@@ -250,6 +256,7 @@ class BatchDriver:
         self.emit(JobEvent("status", run.request, run.job))
         if run.job.is_terminal:
             return self._finish_waiting(run)
+        run.seen_running = time.monotonic() - run.waiting_since
         if self.fetcher.early_due(run):
             self._fetch_early(run)  # the next poll is scheduled when it is done
             return []
@@ -268,6 +275,16 @@ class BatchDriver:
             return self._finish_waiting(run)
         if id(run) in profile.listed:
             return []  # the profile's listings go on watching it
+        return self._schedule(run)
+
+    def _submitted(self, run: RunState) -> list[JobOutcome]:
+        """A job just submitted and still running: the submit answer is its first status
+        (fresh, unlike a resumed reference's), so the first poll waits for the policy."""
+        profile = self.profiles[run.profile]
+        if profile.lists is not False or self.fetcher.early_due(run):
+            self._wait(run)  # listings see it within `initial`; parts are fetched at once
+            return []
+        run.polls, run.hint = 1, run.job.poll_after if run.job else None
         return self._schedule(run)
 
     def _wait(self, run: RunState) -> None:
@@ -289,6 +306,15 @@ class BatchDriver:
         profile = self.profiles[run.profile]
         if profile.in_tail and run.hint is None:
             delay = min(delay, max(policy.initial, TAIL_FRACTION * (now - run.waiting_since)))
+        elif run.hint is None:  # not before jobs like it were ever seen to end
+            kind = (run.profile, run.request.report_type)
+            due = self.learned.next_poll(kind, run.waiting_since, now, now + delay, policy.cap)
+            if due > now + delay:  # skipped ahead: the policy goes on from that age
+                age = due - run.waiting_since
+                run.polls = max(
+                    run.polls, polls_by(age, policy.initial, policy.backoff, policy.cap)
+                )
+            delay = due - now
         if run.deadline is not None:
             left = run.deadline - now
             if left <= 0:
@@ -321,6 +347,8 @@ class BatchDriver:
 
     def _finish_waiting(self, run: RunState) -> list[JobOutcome]:
         assert run.job is not None
+        if run.job.status is ReportStatus.SUCCEEDED:
+            self.learned.ended((run.profile, run.request.report_type), run.seen_running)
         if self.fetcher.enabled and run.job.is_fetchable:
             run.fetching = True
             self._submit(self.profiles[run.profile], run, "fetch", self.fetcher.final, run, run.job)
@@ -366,6 +394,8 @@ class BatchDriver:
                 continue
             run.job, run.misses, run.polls = job, 0, run.polls + 1
             self.emit(JobEvent("status", run.request, job))
+            if not job.is_terminal:
+                run.seen_running = now - run.waiting_since
             if run.fetching:
                 continue  # parts are being fetched; what comes next is decided when done
             if job.is_terminal:
@@ -399,7 +429,8 @@ class BatchDriver:
         profile.active -= 1
         profile.left -= 1
         self._start_queued(profile)
-        if profile.in_tail:
+        if profile.in_tail and not profile.tail_pulled:
+            profile.tail_pulled = True  # later timers are set at the tail's pace already
             self._pull_tail_forward(profile)
         files = tuple(run.files)
         if error is None:

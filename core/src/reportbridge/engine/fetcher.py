@@ -126,7 +126,7 @@ class Fetcher:
             self.emit(JobEvent("progress", req, job, bytes_done=done, bytes_total=total))
 
         def landed(file: FetchedFile) -> None:
-            run.done.add((file.format, file.part or file.format))
+            run.part_done((file.format, file.part or file.format))
             run.files.append(file)
             self.emit(JobEvent("fetched", req, job, file=file))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import concurrent.futures as cf
 
 from reportbridge.engine.records import JobRequest
@@ -24,6 +25,25 @@ QUOTA_WAIT_LIMIT = 3600.0
 class RunState:
     """One request on its way: its job, poll count, failures, deadline and files."""
 
+    # a batch holds one per request (100,000 and more): no per-instance __dict__
+    __slots__ = (
+        "deadline",
+        "done",
+        "errors",
+        "fetching",
+        "files",
+        "hint",
+        "job",
+        "misses",
+        "polls",
+        "profile",
+        "refusals",
+        "request",
+        "seen_running",
+        "start_by",
+        "waiting_since",
+    )
+
     def __init__(self, request: JobRequest) -> None:
         self.request = request
         self.profile = request.profile
@@ -32,15 +52,22 @@ class RunState:
         self.errors = 0
         self.hint: float | None = None
         self.waiting_since = 0.0
+        self.seen_running = 0.0  # age (since waiting_since) at the last look that saw it run
         self.deadline: float | None = None
         # a start refused by a quota: how often, and until when it is tried again
         self.refusals = 0
         self.start_by: float | None = None
         self.misses = 0
         # parts fetched (format, id), the files written, and whether a fetch is in flight
-        self.done: set[tuple[str, str]] = set(request.done_parts)
+        # the request's frozenset until a part lands (an empty set costs 216 bytes a job)
+        self.done: frozenset[tuple[str, str]] | set[tuple[str, str]] = request.done_parts
         self.files: list[FetchedFile] = []
         self.fetching = False
+
+    def part_done(self, key: tuple[str, str]) -> None:
+        if not isinstance(self.done, set):
+            self.done = set(self.done)
+        self.done.add(key)
 
 
 class ProfileState:
@@ -49,7 +76,7 @@ class ProfileState:
     def __init__(self, name: str, limit: int) -> None:
         self.name = name
         self.limit = limit
-        self.queued: list[RunState] = []
+        self.queued: collections.deque[RunState] = collections.deque()
         self.active = 0
         self.total = 0
         self.left = 0
@@ -63,6 +90,7 @@ class ProfileState:
         self.asked: set[int] = set()  # the runs the listing in flight asks about
         self.next_listing = 0.0
         self.list_errors = 0
+        self.tail_pulled = False  # the waiting jobs' timers moved up when the tail began
 
     @property
     def in_tail(self) -> bool:

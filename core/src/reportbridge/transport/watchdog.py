@@ -42,7 +42,11 @@ class _Watchdog:
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(target=self._run, name="rb-watchdog", daemon=True)
                 self._thread.start()
-            self._cond.notify()
+            if self._heap[0][1] == alarm:
+                # the dog sleeps until the earliest alarm: wake it only when that is this
+                # one (every exchange arms one; waking it each time makes every request
+                # queue for this lock behind it)
+                self._cond.notify()
             return alarm
 
     def cancel(self, alarm: int) -> None:

@@ -31,6 +31,7 @@ import contextlib
 import hashlib
 import json
 import os
+import resource
 import shutil
 import signal
 import socket
@@ -45,8 +46,8 @@ from typing import Any
 
 from _common import ROOT, emit, md_table, peak_rss_mib
 
+TIME = ("/usr/bin/time", "-f", "%M", "-o")  # GNU time: peak RSS in KiB into a file
 METHODS = ("curl", "curl|tee|sha256sum+fsync", "reportbridge")
-BEFORE = "reportbridge(before)"
 LOCATIONS = {"loopback": None, "1000": 125_000_000, "10000": 1_250_000_000}
 CONF = """daemon off;
 master_process on;
@@ -79,9 +80,22 @@ def _free_port() -> int:
         return port
 
 
+def cpu_seconds_of_children(parent: int) -> float:
+    """User + system CPU seconds used so far by the processes whose parent is ``parent``."""
+    total = 0
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            with contextlib.suppress(OSError):
+                fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+                if int(fields[1]) == parent:  # ppid; utime and stime follow at 11, 12
+                    total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 @contextlib.contextmanager
-def nginx(sizes: list[int]) -> Iterator[tuple[str, dict[int, str]]]:
-    """nginx on 127.0.0.1 serving one random file per size; yields (base URL, size->sha)."""
+def nginx(sizes: list[int]) -> Iterator[tuple[str, dict[int, str], int]]:
+    """nginx on 127.0.0.1 serving one random file per size; yields (base URL, size->sha,
+    the master's pid)."""
     binary = shutil.which("nginx") or "/usr/sbin/nginx"
     if not os.path.exists(binary):
         raise SystemExit("nginx is not installed: run sh benchmarks/setup-nginx.sh")
@@ -120,7 +134,7 @@ def nginx(sizes: list[int]) -> Iterator[tuple[str, dict[int, str]]]:
             if proc.poll() is not None:
                 raise SystemExit((prefix / "error.log").read_text(encoding="utf-8"))
             time.sleep(0.05)
-        yield f"http://127.0.0.1:{port}", hashes
+        yield f"http://127.0.0.1:{port}", hashes, proc.pid
     finally:
         proc.send_signal(signal.SIGQUIT)  # graceful stop of master and worker
         try:
@@ -133,12 +147,15 @@ def nginx(sizes: list[int]) -> Iterator[tuple[str, dict[int, str]]]:
 
 def worker(method: str, url: str) -> dict[str, Any]:
     out_dir = Path(tempfile.mkdtemp(prefix="rb-bench-"))
+    rss_file = Path(out_dir.parent, out_dir.name + ".rss")
     from reportbridge.download import write_stream
     from reportbridge.provider import FileStream
     from reportbridge.transport import HttpClient
 
     client = HttpClient(url.rsplit("/", 2)[0])  # built before the clock starts, as a session is
     try:
+        own = resource.getrusage(resource.RUSAGE_SELF)
+        cpu_before = own.ru_utime + own.ru_stime if method.startswith("reportbridge") else 0.0
         started = time.perf_counter()
         if method.startswith("reportbridge"):
             resp = client.request("GET", url, stream=True)
@@ -146,30 +163,45 @@ def worker(method: str, url: str) -> dict[str, Any]:
                 fetched = write_stream(stream, out_dir, "file.csv")
             got, sha = fetched.size, fetched.sha256
         elif method == "curl":
-            subprocess.run(["curl", "-sf", "-o", str(out_dir / "f"), url], check=True)
+            subprocess.run([*TIME, rss_file, "curl", "-sf", "-o", out_dir / "f", url], check=True)
             got, sha = (out_dir / "f").stat().st_size, ""
         else:
             script = 'set -o pipefail; curl -sf "$1" | tee "$2" | sha256sum > "$3" && sync "$2"'
             target, hashed = out_dir / "f", out_dir / "sha"
-            subprocess.run(["bash", "-c", script, "_", url, target, hashed], check=True)
+            subprocess.run(
+                [*TIME, rss_file, "bash", "-c", script, "_", url, target, hashed], check=True
+            )
             got, sha = target.stat().st_size, hashed.read_text(encoding="utf-8").split()[0]
         seconds = time.perf_counter() - started
     finally:
         shutil.rmtree(out_dir, ignore_errors=True)
-    rss = peak_rss_mib(children=not method.startswith("reportbridge"))
+    if method.startswith("reportbridge"):
+        rss = peak_rss_mib()
+    else:  # RUSAGE_CHILDREN would count this process, copied by fork before the exec
+        rss = int(rss_file.read_text(encoding="utf-8").split()[-1]) / 1024
+        rss_file.unlink()
+    usage = resource.getrusage(
+        resource.RUSAGE_SELF if method.startswith("reportbridge") else resource.RUSAGE_CHILDREN
+    )
+    cpu = usage.ru_utime + usage.ru_stime - cpu_before
     import reportbridge
 
     code = str(Path(reportbridge.__file__).parent.parent)
-    return {"method": method, "bytes": got, "sha256": sha, "seconds": seconds, "rss": rss} | (
-        {"code": code} if method.startswith("reportbridge") else {}
-    )
+    return {
+        "method": method,
+        "bytes": got,
+        "sha256": sha,
+        "seconds": seconds,
+        "cpu_s": cpu,
+        "rss": rss,
+    } | ({"code": code} if method.startswith("reportbridge") else {})
 
 
-def run_one(method: str, url: str, before: str | None) -> dict[str, Any]:
+def run_one(method: str, url: str, variants: dict[str, str]) -> dict[str, Any]:
     os.sync()  # no dirty pages of the previous run left to write back
     path = str(ROOT)
-    if method == BEFORE:  # the same client code path, from another checkout's core/src
-        path = f"{before}{os.pathsep}{path}"
+    if method in variants:  # the same client code path, from another copy of core/src
+        path = f"{variants[method]}{os.pathsep}{path}"
     proc = subprocess.run(
         [sys.executable, __file__, "--worker", method, url],
         capture_output=True,
@@ -187,7 +219,7 @@ def command(args: argparse.Namespace) -> str:
         "sh benchmarks/setup-nginx.sh && flock /work/wt/bench.lock uv run --group bench python "
         f"benchmarks/download_nginx.py --sizes-mib {args.sizes_mib} --repeat {args.repeat} "
         f"--links {args.links}"
-        + (f" --before {args.before}" if args.before else "")
+        + "".join(f" --variant {v}" for v in args.variant)
         + (" --write-docs" if args.write_docs else "")
     )
 
@@ -199,11 +231,13 @@ def main() -> int:
     parser.add_argument("--links", default="loopback,1000,10000")
     parser.add_argument("--methods", default=",".join(METHODS))
     parser.add_argument(
-        "--before",
-        metavar="DIR",
-        help="also run reportbridge from DIR (an older core/src, e.g. exported with "
-        "git archive main core/src | tar -x -C /tmp/rb-before) as the client "
-        f"{BEFORE!r}, interleaved with the others",
+        "--variant",
+        action="append",
+        default=[],
+        metavar="NAME=DIR",
+        help="also run reportbridge from DIR (another core/src, e.g. main's exported with "
+        "git archive main core/src | tar -x -C /tmp/rb-main) as the client "
+        "'reportbridge(NAME)', interleaved with the others; repeatable",
     )
     parser.add_argument("--write-docs", action="store_true")
     parser.add_argument("--worker", nargs=2, metavar=("METHOD", "URL"))
@@ -214,20 +248,25 @@ def main() -> int:
     print(f"command: {command(args)}", flush=True)
     sizes = [int(s) * 2**20 for s in args.sizes_mib.split(",")]
     links = args.links.split(",")
-    methods = args.methods.split(",") + ([BEFORE] if args.before else [])
+    variants = {f"reportbridge({n})": d for n, _, d in (v.partition("=") for v in args.variant)}
+    methods = args.methods.split(",") + list(variants)
     load_before = os.getloadavg()
     results = []
-    with nginx(sizes) as (base, hashes):
+    with nginx(sizes) as (base, hashes, master):
         for size in sizes:
             for link in links:
                 url = f"{base}/{link}/{size}.csv"
-                for _ in range(args.repeat):
-                    for method in methods:  # interleaved: drift hits every client alike
+                for rep in range(args.repeat):
+                    # interleaved, each round starting one client later: drift and what
+                    # the previous run left behind hit every client alike
+                    for method in methods[rep % len(methods) :] + methods[: rep % len(methods)]:
+                        served = cpu_seconds_of_children(master)
                         rec = {
                             "size_mib": size // 2**20,
                             "link": link,
-                            **run_one(method, url, args.before),
+                            **run_one(method, url, variants),
                         }
+                        rec["nginx_cpu_s"] = cpu_seconds_of_children(master) - served
                         rec["ok"] = rec["bytes"] == size and rec["sha256"] in ("", hashes[size])
                         results.append(rec)
                         emit(rec)
@@ -263,9 +302,11 @@ def summarise(
                     max(r["rss"] for r in runs),
                     min(r["seconds"] for r in runs),
                     max(r["seconds"] for r in runs),
+                    statistics.median(r["cpu_s"] for r in runs),
+                    statistics.median(r["nginx_cpu_s"] for r in runs),
                 )
             for m in methods:
-                seconds, rss, fastest, slowest = med[m]
+                seconds, rss, fastest, slowest, cpu, served = med[m]
                 rows.append(
                     {
                         "link": link,
@@ -276,6 +317,8 @@ def summarise(
                         "mib_per_s": round(size / seconds, 1),
                         "vs_curl": _ratio(med, "curl", seconds),
                         "vs_tee": _ratio(med, "curl|tee|sha256sum+fsync", seconds),
+                        "cpu_s": round(cpu, 2),
+                        "nginx_cpu_s": round(served, 2),
                         "peak_rss_mib": round(rss, 1),
                     }
                 )
@@ -293,18 +336,20 @@ def write_docs(
     table = md_table(
         [
             *("link", "size", "client", "median s", "range s", "MiB/s"),
-            *("vs curl -o", "vs tee+hash", "peak RSS MiB"),
+            *("vs curl -o", "vs tee+hash", "client CPU s", "nginx CPU s", "peak RSS MiB"),
         ],
         [
             [
                 link_label(r["link"]),
                 f"{r['size_mib']} MiB",
-                f"`{r['method']}`",
+                "`{}`".format(r["method"].replace("|", "\\|")),
                 r["median_s"],
                 r["range_s"],
                 r["mib_per_s"],
                 f"{r['vs_curl']}x",
                 f"{r['vs_tee']}x",
+                r["cpu_s"],
+                r["nginx_cpu_s"],
                 r["peak_rss_mib"],
             ]
             for r in rows
@@ -317,8 +362,10 @@ def write_docs(
         f"Command: `{command(args)}`\n\n"
         f"Median of {args.repeat} interleaved runs per client (range: fastest-slowest); "
         "ratios are throughput relative to the named client in the same link and size "
-        "(above 1: reportbridge faster). Peak RSS: the whole process (reportbridge: the "
-        "Python interpreter included; curl: the largest child). Load average (1, 5, 15 "
+        "(above 1: the client of the row is faster). CPU: user + system seconds of the "
+        "client's processes and of nginx's worker during the run (medians). Peak RSS: "
+        "the whole process (reportbridge: the Python interpreter included; curl: by "
+        "/usr/bin/time, the largest process of the pipeline). Load average (1, 5, 15 "
         f"min) before the run: {before}; after: {after}.\n\n" + table + "\n",
         encoding="utf-8",
     )

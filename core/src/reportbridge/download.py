@@ -194,10 +194,9 @@ def _exists(dir_fd: int, name: str) -> bool:
 class _DiskWriter:
     """Hashes and writes the body on a second thread while the next piece downloads.
 
-    The reader fills one of a few buffers, reused for the whole file (fresh memory per
-    chunk costs a page fault per 4 KiB, more than the copy), and hands it over: hashlib
-    and file writes release the GIL, so network, hashing and disk overlap, and memory
-    stays at ``depth + 2`` buffers whatever the file size. Every ``flush_every`` bytes a
+    The reader fills one of a few buffers, reused for the whole file, and hands it over:
+    hashlib and file writes release the GIL, so network, hashing and disk overlap, and
+    memory stays at ``depth + 2`` buffers whatever the file size. Every ``flush_every`` bytes a
     third thread has the data written so far put on disk (fdatasync), so the disk works
     during the download and the fsync before the rename has little left to do.
     """

@@ -152,9 +152,10 @@ class HttpResponse:
     def readinto(self, buf: memoryview) -> int:
         """The next bytes of the stored content into ``buf``; 0 at the end of the body.
 
-        An uncompressed body is read from the socket straight into ``buf``: no new
-        buffer per chunk (whose fresh pages cost more than the copy) and no copy in
-        Python. A compressed one is decoded as :meth:`iter_chunks` does, then copied.
+        An uncompressed body is read from the socket straight into ``buf`` (through
+        urllib3's underlying ``http.client`` response): no new bytes object per chunk and
+        no copy in Python. A compressed one is decoded as :meth:`iter_chunks` does, then
+        copied.
         Errors are those of :meth:`iter_chunks`.
         """
         if self._direct is None and self._refill is None:

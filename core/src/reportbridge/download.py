@@ -22,8 +22,11 @@ from reportbridge.errors import (
 from reportbridge.localfs import AtomicFile, open_dir, writing
 from reportbridge.model import FetchedFile, ReportJob
 from reportbridge.provider import FileStream
+from reportbridge.transport.body import Refill
 
 CHUNK = 1 << 20
+#: how much is written between two fdatasyncs while downloading (spreads the writeback)
+FLUSH_EVERY = 64 << 20
 _CD_STAR = re.compile(r"filename\*\s*=\s*([^']*)'[^']*'([^;]+)", re.IGNORECASE)
 _CD_PLAIN = re.compile(
     r"filename\s*=\s*(\\?\"(?P<q>[^\"\\]*(?:\\.[^\"\\]*)*)\\?\"|(?P<t>[^;]+))", re.IGNORECASE
@@ -134,6 +137,7 @@ def _write_into(
     expected = stream.content_length
     digest = hashlib.sha256()
     size = 0
+    readinto = getattr(stream, "readinto", None) or Refill(stream.chunks(CHUNK)).readinto
     with AtomicFile(dir_fd, filename, where=folder) as tmp:
         tmp.refuse_link_at_target()  # before the download, not only at the rename
         try:
@@ -141,9 +145,9 @@ def _write_into(
                 os.fdopen(os.dup(tmp.fd), "wb", buffering=0) as out,
                 _DiskWriter(out, digest, target) as disk,
             ):
-                for chunk in stream.chunks(CHUNK):
-                    disk.put(chunk)
-                    size += len(chunk)
+                while n := readinto(buf := disk.free_buffer()):
+                    disk.put(buf, n)
+                    size += n
                     if on_progress is not None:
                         on_progress(size, expected)
             if expected is not None and size != expected:
@@ -188,28 +192,52 @@ def _exists(dir_fd: int, name: str) -> bool:
 
 
 class _DiskWriter:
-    """Hashes and writes chunks on a second thread while the next chunk downloads.
+    """Hashes and writes the body on a second thread while the next piece downloads.
 
-    hashlib and file writes release the GIL, so network, hashing and disk overlap.
-    The queue is bounded: memory stays at a few chunks whatever the file size.
+    The reader fills one of a few buffers, reused for the whole file, and hands it over:
+    hashlib and file writes release the GIL, so network, hashing and disk overlap, and
+    memory stays at ``depth + 2`` buffers whatever the file size. Every ``flush_every`` bytes a
+    third thread has the data written so far put on disk (fdatasync), so the disk works
+    during the download and the fsync before the rename has little left to do.
     """
 
-    def __init__(self, out: Any, digest: Any, target: Path, depth: int = 4) -> None:
+    def __init__(
+        self,
+        out: Any,
+        digest: Any,
+        target: Path,
+        depth: int = 4,
+        flush_every: int = FLUSH_EVERY,
+    ) -> None:
         self._out = out
         self._digest = digest
         self._target = target
-        self._queue: queue.Queue[bytes | None] = queue.Queue(maxsize=depth)
+        self._full: queue.Queue[tuple[memoryview, int] | None] = queue.Queue()
+        self._free: queue.Queue[memoryview] = queue.Queue()
+        for _ in range(depth + 2):
+            self._free.put(memoryview(bytearray(CHUNK)))
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._run, name="rb-disk-writer", daemon=True)
+        self._flush_every = flush_every
+        self._asked = threading.Condition()
+        self._flushes = 0  # flushes asked for
+        self._done = False
+        self._flusher: threading.Thread | None = None
 
     def __enter__(self) -> _DiskWriter:
         self._thread.start()
         return self
 
-    def put(self, chunk: bytes) -> None:
+    def free_buffer(self) -> memoryview:
+        """A buffer to read into, once the writer has finished with it."""
+        buf = self._free.get()
         if self._error is not None:
             self._raise()
-        self._queue.put(chunk)
+        return buf
+
+    def put(self, buf: memoryview, n: int) -> None:
+        """Hash and write the first ``n`` bytes of ``buf``; it comes back free after."""
+        self._full.put((buf, n))
 
     def _raise(self) -> None:
         assert self._error is not None
@@ -217,19 +245,55 @@ class _DiskWriter:
             raise self._error
 
     def _run(self) -> None:
-        while (chunk := self._queue.get()) is not None:
+        written = flushed = 0
+        while (item := self._full.get()) is not None:
+            buf, n = item
             if self._error is None:
                 try:
-                    self._digest.update(chunk)
-                    view = memoryview(chunk)
+                    view = buf[:n]
+                    self._digest.update(view)
                     while view:
                         view = view[self._out.write(view) :]
+                    written += n
+                    if written - flushed >= self._flush_every:
+                        flushed = written
+                        self._start_flush()
                 except BaseException as exc:
                     self._error = exc
+            self._free.put(buf)
+
+    def _start_flush(self) -> None:
+        if self._flusher is None:
+            self._flusher = threading.Thread(target=self._flush, name="rb-disk-flush", daemon=True)
+            self._flusher.start()
+        with self._asked:
+            self._flushes += 1
+            self._asked.notify()
+
+    def _flush(self) -> None:
+        done = 0
+        while True:  # every flush asked for is done, also one asked just before the end
+            with self._asked:
+                while self._flushes == done and not self._done:
+                    self._asked.wait()
+                if self._flushes == done:
+                    return
+                done = self._flushes
+            try:
+                os.fdatasync(self._out.fileno())
+            except BaseException as exc:
+                # an error reported here may not be reported again by the final fsync
+                self._error = self._error or exc
+                return
 
     def __exit__(self, *exc: object) -> None:
-        self._queue.put(None)
+        self._full.put(None)
         self._thread.join()
+        if self._flusher is not None:
+            with self._asked:
+                self._done = True
+                self._asked.notify()
+            self._flusher.join()
         if self._error is not None and exc[0] is None:
             self._raise()
 

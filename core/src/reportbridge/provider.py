@@ -27,6 +27,7 @@ from reportbridge.errors import (
 from reportbridge.logging import register_secret, register_secret_param
 from reportbridge.model import Capabilities, ReportJob, ResultPart
 from reportbridge.params import resolve_report_type, validate_params
+from reportbridge.transport.body import Refill
 from reportbridge.transport.options import TransportOptions
 from reportbridge.transport.ratelimit import RateLimit
 
@@ -115,6 +116,8 @@ class FileStream:
         self.resumes = 0
         self._total = response.content_length
         self._ranges = (response.header("Accept-Ranges") or "").lower() == "bytes"
+        self._refill: Refill | None = None
+        self._done = 0  # bytes given by readinto, where a resumed request starts
 
     @property
     def content_length(self) -> int | None:
@@ -131,6 +134,26 @@ class FileStream:
             except TransportError:
                 if not self._resume(done):
                     raise
+
+    def readinto(self, buf: memoryview) -> int:
+        """The next bytes of the file into ``buf`` (0 at its end), resumed as :meth:`chunks`.
+
+        A subclass that overrides :meth:`chunks` (to reshape the content) is read
+        through it, so both ways give the same bytes.
+        """
+        if type(self).chunks is not FileStream.chunks:
+            if self._refill is None:
+                self._refill = Refill(self.chunks(len(buf)))
+            return self._refill.readinto(buf)
+        while True:
+            try:
+                n = self.response.readinto(buf)
+            except TransportError:
+                if not self._resume(self._done):
+                    raise
+                continue
+            self._done += n
+            return n
 
     def _resume(self, offset: int) -> bool:
         if (

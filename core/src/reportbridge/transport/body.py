@@ -127,6 +127,26 @@ def decoded_chunks(raw: Any, size: int) -> Iterator[bytes]:
     decoder.finish()
 
 
+class Refill:
+    """Copies pieces of an iterator of bytes into the caller's buffers (``readinto``)."""
+
+    def __init__(self, pieces: Iterator[bytes]) -> None:
+        self._pieces = pieces
+        self._left = memoryview(b"")
+
+    def readinto(self, buf: memoryview) -> int:
+        """Up to ``len(buf)`` next bytes into ``buf``; 0 when the pieces are done."""
+        while not self._left:
+            piece = next(self._pieces, None)
+            if piece is None:
+                return 0
+            self._left = memoryview(piece)
+        n = min(len(buf), len(self._left))
+        buf[:n] = self._left[:n]
+        self._left = self._left[n:]
+        return n
+
+
 def drain(raw: Any) -> bool:
     """Read what is left of a small unwanted body; False when it was too long to wait for."""
     read = 0
@@ -138,4 +158,12 @@ def drain(raw: Any) -> bool:
     return False
 
 
-__all__ = ["DECODABLE", "Decoder", "EncodingError", "TooLarge", "decoded_chunks", "read_capped"]
+__all__ = [
+    "DECODABLE",
+    "Decoder",
+    "EncodingError",
+    "Refill",
+    "TooLarge",
+    "decoded_chunks",
+    "read_capped",
+]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import http.client
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit
@@ -26,7 +27,8 @@ class HttpResponse:
     """A response; ``stream=True`` responses must be closed (use ``with``).
 
     ``data``, ``text()`` and ``json()`` read at most ``max_body_bytes`` (decoded);
-    :meth:`iter_chunks` streams a body of any size, decoded from gzip or deflate.
+    :meth:`iter_chunks` and :meth:`readinto` stream a body of any size, decoded from gzip
+    or deflate. Use one of them per response, not both.
     """
 
     def __init__(
@@ -51,6 +53,10 @@ class HttpResponse:
         self._stall = stall_timeout
         self._guard = guard
         self._what = what
+        self._streamed = False
+        self._refill: bodies.Refill | None = None
+        self._direct: Any = None  # http.client's response, once readinto reads from it
+        self._got = 0
 
     def __enter__(self) -> HttpResponse:
         return self
@@ -128,25 +134,55 @@ class HttpResponse:
 
     def iter_chunks(self, size: int = 1 << 20) -> Iterator[bytes]:
         """The body as stored content: decoded from gzip/deflate, any size."""
+        self._streamed = True
         try:
             yield from bodies.decoded_chunks(self.raw, size)
             if self._fired():
                 # a body without a length ends "cleanly" when the watchdog shuts its socket
                 raise self._deadline("download")
         except ReadTimeoutError:
-            if self._fired():
-                raise self._deadline("download") from None
-            raise TransportError(
-                f"download from {self.host} stalled: no byte for {self._stall:g} s "
-                "(transport.stall_timeout)",
-                provider=self._provider,
-            ) from None
+            raise self._stalled() from None
         except HTTPError as exc:
             raise self._cut(exc, "download") from None
         except bodies.EncodingError as exc:
             raise unreadable(self, exc, download=True) from None
         finally:
             self._release()
+
+    def readinto(self, buf: memoryview) -> int:
+        """The next bytes of the stored content into ``buf``; 0 at the end of the body.
+
+        An uncompressed body is read from the socket straight into ``buf`` (through
+        urllib3's underlying ``http.client`` response): no new bytes object per chunk and
+        no copy in Python. A compressed one is decoded as :meth:`iter_chunks` does, then
+        copied.
+        Errors are those of :meth:`iter_chunks`.
+        """
+        if self._direct is None and self._refill is None:
+            fp = getattr(self.raw, "_fp", None)
+            if not self.encoded and not self._streamed and isinstance(fp, http.client.HTTPResponse):
+                self._direct = fp
+            else:
+                self._refill = bodies.Refill(self.iter_chunks(len(buf)))
+        if self._refill is not None:
+            return self._refill.readinto(buf)
+        try:
+            n: int = self._direct.readinto(buf)
+        except TimeoutError:
+            self._release()
+            raise self._stalled() from None
+        except (OSError, ValueError, http.client.HTTPException) as exc:
+            self._release()
+            raise self._cut(exc, "download") from None
+        self._got += n
+        if n == 0:
+            self._release()
+            if self._fired():
+                raise self._deadline("download")
+            expected = self.content_length
+            if expected is not None and self._got < expected:
+                raise self._cut(http.client.IncompleteRead(b"", expected - self._got), "download")
+        return n
 
     def drain(self) -> None:
         """Discard a small unwanted body (a redirect's, a retried error's); keeps the
@@ -175,6 +211,15 @@ class HttpResponse:
 
     def _fired(self) -> bool:
         return self._guard is not None and self._guard.fired
+
+    def _stalled(self) -> TransportError:
+        if self._fired():
+            return self._deadline("download")
+        return TransportError(
+            f"download from {self.host} stalled: no byte for {self._stall:g} s "
+            "(transport.stall_timeout)",
+            provider=self._provider,
+        )
 
     def _deadline(self, what: str) -> DeadlineExceededError:
         self.close()

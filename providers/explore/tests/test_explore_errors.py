@@ -55,8 +55,9 @@ def test_the_vendor_quota_answer_is_a_quota_error(
 def test_a_429_is_waited_out_until_a_slot_frees(
     explore_sim: SimFactory, explore_reports: ReportsFactory
 ) -> None:
-    sim = explore_sim(job_seconds=0.5, quota=1, quota_retry_after="0.3")
-    reports = explore_reports(sim, transport={"max_attempts": 8})
+    # the first job runs long enough that a busy machine still submits the second meanwhile
+    sim = explore_sim(job_seconds=2.0, quota=1, quota_retry_after="0.3")
+    reports = explore_reports(sim, transport={"max_attempts": 15})
     first = reports.run("tx", "calls", **JANUARY)
     second = reports.run("tx", "calls", **JANUARY)
     assert second.job_id != first.job_id

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,10 @@ from reportbridge.download import sha256_of
 def test_two_requests_sharing_one_task_both_finish_with_the_file(
     make_sim: MakeSim, sp_reports: MakeReports, tmp_path: Path, same_folder: bool
 ) -> None:
-    sim = make_sim(job_seconds=0.6, file_size=300_000)
+    # tasks age by clock read, not wall time: a busy machine cannot let the first task end
+    # before its twin is submitted (the vendor adopts only a running task)
+    ticks = itertools.count()
+    sim = make_sim(job_seconds=3, file_size=300_000, clock=lambda: next(ticks) / 10)
     reports = sp_reports(sim, concurrency=3)
     other = {**ACCOUNTS, "sourceName": "LDAP"}
     requests = [

@@ -161,16 +161,34 @@ def quota_bounds(
 
 
 class Sampler:
-    """Peak thread count of this process, sampled every 10 ms."""
+    """Peak thread count of this process, sampled every 10 ms, and the cores its CPU time
+    used in each second (a Python process runs its bytecode on one core at a time)."""
 
     def __init__(self) -> None:
         self.peak_threads = threading.active_count()
+        self.cores_per_second: list[float] = []
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self) -> None:
+        tick, cpu = time.perf_counter(), cpu_seconds()
         while not self._stop.wait(0.01):
             self.peak_threads = max(self.peak_threads, threading.active_count())
+            if (now := time.perf_counter()) - tick >= 1.0:
+                used = cpu_seconds()
+                self.cores_per_second.append((used - cpu) / (now - tick))
+                tick, cpu = now, used
+
+    def cpu_summary(self) -> dict[str, float]:
+        """Peak cores in any second, and the share of seconds spent at 0.9 core or more."""
+        per_s = self.cores_per_second or [0.0]
+        return {
+            "peak_cores": round(max(per_s), 2),
+            "median_cores": round(statistics.median(per_s), 2),
+            "share_of_seconds_at_0_9_core_or_more": round(
+                sum(c >= 0.9 for c in per_s) / len(per_s), 3
+            ),
+        }
 
     def __enter__(self) -> Sampler:
         self._thread.start()
@@ -179,6 +197,30 @@ class Sampler:
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
         self._thread.join()
+
+
+def lateness(job: Any, submitted: float | None, late: dict[str, list[float]]) -> None:
+    """How long after its end a job was seen to end, as a share of its duration.
+
+    The vendor's own end time (``finished_at``: SailPoint's ``completed``; the other two
+    simulators give none) against the moment the client saw the terminal status; the
+    duration runs from the client's submit.
+    """
+    if submitted is None or job.finished_at is None:
+        return
+    ended = job.finished_at.timestamp()
+    if ended > submitted:
+        late[job.profile].append(max(0.0, time.time() - ended) / (ended - submitted))
+
+
+def share_summary(values: list[float]) -> dict[str, float | None]:
+    if not values:
+        return {"median": None, "p95": None}
+    ordered = sorted(values)
+    return {
+        "median": round(statistics.median(ordered), 3),
+        "p95": round(ordered[int(0.95 * (len(ordered) - 1))], 3),
+    }
 
 
 def cpu_seconds() -> float:
@@ -252,9 +294,17 @@ def main() -> int:
             cpu0, started = cpu_seconds(), time.perf_counter()
             marks: dict[str, list[float]] = {"submitted": [], "fetched": []}
 
+            submitted_wall: dict[str, float] = {}
+            late: dict[str, list[float]] = {p: [] for p in PROVIDERS}
+
             def mark(event: JobEvent) -> None:
                 if event.kind in marks:
                     marks[event.kind].append(time.perf_counter() - started)
+                key = event.request.key or ""
+                if event.kind == "submitted":
+                    submitted_wall[key] = time.time()
+                elif event.kind == "status" and event.job and event.job.is_terminal:
+                    lateness(event.job, submitted_wall.pop(key, None), late)
 
             extra = {"learn_durations": False} if args.no_learn else {}
             outcomes = list(
@@ -302,6 +352,8 @@ def main() -> int:
         "rss_before_mib": round(rss_before, 1),
         "peak_rss_mib": round(peak_rss, 1),
         "peak_threads": sampler.peak_threads,
+        "cpu_s": round(cpu, 1),
+        "client_cores": sampler.cpu_summary(),
         "per_provider": {
             p: {
                 "jobs": counts[p],
@@ -311,6 +363,8 @@ def main() -> int:
                 "status_429": seen[p]["status_429"],
                 "first_429s": seen[p]["first_429s"],
                 "longest_job_s": round(max(drawn[p]), 2),
+                # seen-late / duration, over the jobs whose end time the vendor gave
+                "detection_late_share": share_summary(late[p]),
             }
             for p in PROVIDERS
         },

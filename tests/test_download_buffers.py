@@ -85,3 +85,40 @@ def test_a_failed_flush_while_downloading_fails_the_download(tmp_path: Path) -> 
 
     with open("/dev/null", "wb", buffering=0) as out, pytest.raises(LocalWriteError):
         write_three(out)
+
+
+def _write_pieces(path: Path, pieces: list[bytes], expected: int | None) -> tuple[Any, str]:
+    """Feed ``pieces`` as a reader would: never more than the buffer it is given holds."""
+    digest = hashlib.sha256()
+    with (
+        open(path, "wb", buffering=0) as out,
+        _DiskWriter(out, digest, path, expected=expected) as disk,
+    ):
+        for piece in pieces:
+            while piece:
+                buf = disk.free_buffer()
+                n = min(len(buf), len(piece))
+                buf[:n], piece = piece[:n], piece[n:]
+                disk.put(buf, n)
+    return disk, digest.hexdigest()
+
+
+def test_a_small_file_is_written_inline_in_one_buffer_of_its_size(tmp_path: Path) -> None:
+    disk, sha = _write_pieces(tmp_path / "f", [b"x" * 1000], expected=1000)
+    assert disk._thread is None  # no writer thread, no megabyte buffers for 1,000 bytes
+    assert len(disk._first) == 4096
+    assert (tmp_path / "f").read_bytes() == b"x" * 1000
+    assert sha == hashlib.sha256(b"x" * 1000).hexdigest()
+
+
+@pytest.mark.parametrize("expected", [None, 3 << 20, 10])
+def test_a_large_file_moves_to_the_writer_thread_with_every_byte_kept(
+    tmp_path: Path, expected: int | None
+) -> None:
+    # the announced length may be wrong (10): the writer must keep every byte it is given;
+    # the length check belongs to write_stream
+    pieces = [bytes([n % 251]) * 65_536 for n in range(48)]  # 3 MiB, in 64 KiB reads
+    disk, sha = _write_pieces(tmp_path / "f", pieces, expected=expected)
+    assert disk._thread is not None
+    assert (tmp_path / "f").read_bytes() == b"".join(pieces)
+    assert sha == hashlib.sha256(b"".join(pieces)).hexdigest()

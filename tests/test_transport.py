@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from typing import Any
 
@@ -311,6 +312,36 @@ def test_rate_limiter_spaces_requests() -> None:
 
     with pytest.raises(ConfigurationError, match="accepted"):
         RateLimit.parse("fast")
+
+
+def test_an_answered_request_is_counted_from_its_answer() -> None:
+    # a slot is counted from when the request left, then, once answered, from the answer:
+    # the window the client keeps is never shorter than the vendor's
+    now = [0.0]
+    limiter = RateLimiter(RateLimit(2, 10.0), clock=lambda: now[0], sleep=lambda s: None)
+    limiter.acquire()  # this thread's request, sent at 0
+    other: list[float] = []
+    worker = threading.Thread(target=lambda: other.append(limiter.acquire()))
+    now[0] = 1.0
+    worker.start()  # another thread's, sent at 1, not answered yet
+    worker.join()
+    now[0] = 4.0
+    limiter.settle()  # this thread's is answered at 4
+    assert list(limiter._sent) == [1.0, 4.0]  # moved, and the window stays in time order
+    now[0] = 12.0
+    limiter.settle()  # nothing of this thread's in flight: nothing moves
+    limiter.acquire()  # the slot of 1 is free at 11; the one answered at 4 holds until 14
+    assert list(limiter._sent) == [4.0, 12.0]
+
+
+def test_a_settle_after_a_429_finds_its_slot_gone() -> None:
+    now = [0.0]
+    limiter = RateLimiter(RateLimit(3, 10.0), clock=lambda: now[0], sleep=lambda s: None)
+    limiter.acquire()
+    limiter.penalise(30.0)  # the window counts as full until 30
+    now[0] = 2.0
+    limiter.settle()
+    assert list(limiter._sent) == [20.0, 20.0, 20.0]
 
 
 def test_profile_rate_limit_is_applied(toy_sim: ToySimulator) -> None:

@@ -143,7 +143,7 @@ def _write_into(
         try:
             with (
                 os.fdopen(os.dup(tmp.fd), "wb", buffering=0) as out,
-                _DiskWriter(out, digest, target) as disk,
+                _DiskWriter(out, digest, target, expected=expected) as disk,
             ):
                 while n := readinto(buf := disk.free_buffer()):
                     disk.put(buf, n)
@@ -191,14 +191,21 @@ def _exists(dir_fd: int, name: str) -> bool:
     return True
 
 
-class _DiskWriter:
-    """Hashes and writes the body on a second thread while the next piece downloads.
+#: stands in for the flush Condition of a writer that never flushed (most files are small)
+_NO_FLUSHES = threading.Condition()
 
-    The reader fills one of a few buffers, reused for the whole file, and hands it over:
-    hashlib and file writes release the GIL, so network, hashing and disk overlap, and
-    memory stays at ``depth + 2`` buffers whatever the file size. Every ``flush_every`` bytes a
-    third thread has the data written so far put on disk (fdatasync), so the disk works
-    during the download and the fsync before the rename has little left to do.
+
+class _DiskWriter:
+    """Hashes and writes the body, on a second thread once the file proves large.
+
+    The first ``CHUNK`` bytes are hashed and written inline, through one buffer sized to
+    the announced length: most report files are small, and a thread and megabyte buffers
+    per file cost more CPU than their transfer. Past that, the reader fills one of a few
+    buffers, reused for the whole file, and hands it to a writer thread: hashlib and file
+    writes release the GIL, so network, hashing and disk overlap, and memory stays at
+    ``depth + 2`` buffers whatever the file size. Every ``flush_every`` bytes a third
+    thread has the data written so far put on disk (fdatasync), so the disk works during
+    the download and the fsync before the rename has little left to do.
     """
 
     def __init__(
@@ -208,28 +215,38 @@ class _DiskWriter:
         target: Path,
         depth: int = 4,
         flush_every: int = FLUSH_EVERY,
+        expected: int | None = None,
     ) -> None:
         self._out = out
         self._digest = digest
         self._target = target
-        self._full: queue.Queue[tuple[memoryview, int] | None] = queue.Queue()
-        self._free: queue.Queue[memoryview] = queue.Queue()
-        for _ in range(depth + 2):
-            self._free.put(memoryview(bytearray(CHUNK)))
+        self._depth = depth
+        # one byte more than announced, so that a body longer than that shows at once
+        self._first = memoryview(bytearray(_first_size(expected)))
+        self._full: queue.Queue[tuple[memoryview, int] | None] | None = None
+        self._free: queue.Queue[memoryview] | None = None
+        self._made = 0
         self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, name="rb-disk-writer", daemon=True)
+        self._thread: threading.Thread | None = None
         self._flush_every = flush_every
-        self._asked = threading.Condition()
+        self._written = self._flushed = 0
+        self._asked = _NO_FLUSHES  # a Condition of its own once a flush is asked
         self._flushes = 0  # flushes asked for
         self._done = False
         self._flusher: threading.Thread | None = None
 
     def __enter__(self) -> _DiskWriter:
-        self._thread.start()
         return self
 
     def free_buffer(self) -> memoryview:
         """A buffer to read into, once the writer has finished with it."""
+        if self._error is not None:
+            self._raise()
+        if self._free is None:
+            return self._first  # inline: it was written before put() returned
+        if self._free.empty() and self._made < self._depth + 2:
+            self._made += 1
+            return memoryview(bytearray(CHUNK))
         buf = self._free.get()
         if self._error is not None:
             self._raise()
@@ -237,33 +254,49 @@ class _DiskWriter:
 
     def put(self, buf: memoryview, n: int) -> None:
         """Hash and write the first ``n`` bytes of ``buf``; it comes back free after."""
-        self._full.put((buf, n))
+        if self._full is not None:
+            self._full.put((buf, n))
+            return
+        self._write(buf, n)
+        if self._error is not None:
+            self._raise()
+        if self._written >= CHUNK:  # a large file: overlap the rest with the download
+            self._full, self._free = queue.Queue(), queue.Queue()
+            if len(self._first) == CHUNK:  # written already: the first of the pool
+                self._free.put(self._first)
+                self._made = 1
+            self._thread = threading.Thread(target=self._run, name="rb-disk-writer", daemon=True)
+            self._thread.start()
 
     def _raise(self) -> None:
         assert self._error is not None
         with writing(self._target):
             raise self._error
 
+    def _write(self, buf: memoryview, n: int) -> None:
+        if self._error is not None:
+            return
+        try:
+            view = buf[:n]
+            self._digest.update(view)
+            while view:
+                view = view[self._out.write(view) :]
+            self._written += n
+            if self._written - self._flushed >= self._flush_every:
+                self._flushed = self._written
+                self._start_flush()
+        except BaseException as exc:
+            self._error = exc
+
     def _run(self) -> None:
-        written = flushed = 0
+        assert self._full is not None and self._free is not None
         while (item := self._full.get()) is not None:
-            buf, n = item
-            if self._error is None:
-                try:
-                    view = buf[:n]
-                    self._digest.update(view)
-                    while view:
-                        view = view[self._out.write(view) :]
-                    written += n
-                    if written - flushed >= self._flush_every:
-                        flushed = written
-                        self._start_flush()
-                except BaseException as exc:
-                    self._error = exc
-            self._free.put(buf)
+            self._write(*item)
+            self._free.put(item[0])
 
     def _start_flush(self) -> None:
         if self._flusher is None:
+            self._asked = threading.Condition()
             self._flusher = threading.Thread(target=self._flush, name="rb-disk-flush", daemon=True)
             self._flusher.start()
         with self._asked:
@@ -287,8 +320,10 @@ class _DiskWriter:
                 return
 
     def __exit__(self, *exc: object) -> None:
-        self._full.put(None)
-        self._thread.join()
+        if self._thread is not None:
+            assert self._full is not None
+            self._full.put(None)
+            self._thread.join()
         if self._flusher is not None:
             with self._asked:
                 self._done = True
@@ -296,6 +331,14 @@ class _DiskWriter:
             self._flusher.join()
         if self._error is not None and exc[0] is None:
             self._raise()
+
+
+def _first_size(expected: int | None) -> int:
+    """The inline buffer: the announced length and one byte (to see a longer body at
+    once), at least a page, at most ``CHUNK``; 64 KiB when no length is announced."""
+    if expected is None or expected < 0:
+        return 64 << 10
+    return max(4096, min(CHUNK, expected + 1))
 
 
 class FileNames:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import collections
-import contextlib
 import re
 import threading
 import time
@@ -122,9 +121,17 @@ class RateLimiter:
             now = self._clock()
             if now <= sent_at:
                 return
-            with contextlib.suppress(ValueError):  # gone already: penalised, or aged out
-                self._sent.remove(sent_at)
-                self._sent.append(now)  # the latest entry: the deque stays in time order
+            # the deque is in time order and this entry is among the latest: look for it
+            # from the right (a scan from the left costs the whole window, 5,000 entries
+            # at a quota of 5,000 / 10 s, on every request)
+            sent = self._sent
+            for back, when in enumerate(reversed(sent)):
+                if when == sent_at:
+                    del sent[len(sent) - 1 - back]
+                    sent.append(now)  # the latest entry: the deque stays in time order
+                    return
+                if when < sent_at:
+                    return  # gone already: penalised, or aged out
 
     def penalise(self, seconds: float) -> None:
         """After a 429, hold everyone back: the window is treated as full for ``seconds``."""

@@ -30,6 +30,7 @@ class ExploreProvider(Provider):
         # faster than this list is updated). validate() has no profile, so it accepts them
         # all; the session then refuses, before sending, a type its own profile lacks.
         self._extra_types: dict[str, None] = {}
+        self._capabilities: tuple[tuple[str, ...], Capabilities] | None = None
 
     def parse_settings(self, profile: str, raw: Mapping[str, Any]) -> ExploreSettings:
         table = dict(raw)
@@ -43,11 +44,17 @@ class ExploreProvider(Provider):
         return settings
 
     def capabilities(self) -> Capabilities:
-        known = [report_type_spec(name, text) for name, text in REPORT_TYPES.items()]
-        extra = [
-            report_type_spec(name, "added by extra_report_types") for name in self._extra_types
-        ]
-        return Capabilities(report_types=(*known, *extra), formats=FORMATS, cancel=True, list=True)
+        # asked on every fetch and format check: built again only when a profile has added
+        # report types since
+        extra = tuple(self._extra_types)
+        if self._capabilities is None or self._capabilities[0] != extra:
+            known = [report_type_spec(name, text) for name, text in REPORT_TYPES.items()]
+            added = [report_type_spec(name, "added by extra_report_types") for name in extra]
+            caps = Capabilities(
+                report_types=(*known, *added), formats=FORMATS, cancel=True, list=True
+            )
+            self._capabilities = (extra, caps)
+        return self._capabilities[1]
 
     def validate(self, report_type: str, params: Mapping[str, Any]) -> dict[str, Any]:
         return check_timespan(report_type, super().validate(report_type, params))

@@ -217,6 +217,7 @@ def phase_kill(args: argparse.Namespace, registry: PluginRegistry) -> dict[str, 
         before = created(sims)
         resume, done = timed(cmd)
         summary = json.loads((bundle / "manifest.json").read_text())["summary"]
+        check, verified = timed(cli(config, "audit", "verify", str(bundle)))
         return {
             "phase": "kill",
             "killed_at_s": round(killed_at, 2),
@@ -229,6 +230,8 @@ def phase_kill(args: argparse.Namespace, registry: PluginRegistry) -> dict[str, 
             "jobs_created": created(sims),
             "submitted_twice": created(sims) - args.jobs,
             "sizes": sizes(bundle),
+            "verify_s": round(check, 2),
+            "verify_exit": verified.returncode,
         }
 
 

@@ -296,6 +296,7 @@ def main() -> int:
 
             submitted_wall: dict[str, float] = {}
             late: dict[str, list[float]] = {p: [] for p in PROVIDERS}
+            submitted_at: dict[str, list[float]] = {p: [] for p in PROVIDERS}
 
             def mark(event: JobEvent) -> None:
                 if event.kind in marks:
@@ -303,6 +304,7 @@ def main() -> int:
                 key = event.request.key or ""
                 if event.kind == "submitted":
                     submitted_wall[key] = time.time()
+                    submitted_at[event.request.profile].append(time.perf_counter() - started)
                 elif event.kind == "status" and event.job and event.job.is_terminal:
                     lateness(event.job, submitted_wall.pop(key, None), late)
 
@@ -365,6 +367,8 @@ def main() -> int:
                 "longest_job_s": round(max(drawn[p]), 2),
                 # seen-late / duration, over the jobs whose end time the vendor gave
                 "detection_late_share": share_summary(late[p]),
+                "last_submitted_at_s": round(max(submitted_at[p], default=0.0), 2),
+                "median_submitted_at_s": round(statistics.median(submitted_at[p] or [0.0]), 2),
             }
             for p in PROVIDERS
         },

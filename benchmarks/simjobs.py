@@ -9,6 +9,7 @@ process the same values (their maximum is the longest job).
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 import threading
 from collections.abc import Callable
@@ -41,7 +42,9 @@ def sailpoint(low: float, high: float, seed: int, **options: Any) -> Any:
     def start_aged(*args: Any, **kw: Any) -> Any:
         task, adopted = start(*args, **kw)
         if not adopted:
-            task.created -= age()
+            older = age()
+            task.created -= older
+            task.created_at -= dt.timedelta(seconds=older)  # so `completed` is the real end
         return task, adopted
 
     sim.tasks.start = start_aged  # type: ignore[method-assign]

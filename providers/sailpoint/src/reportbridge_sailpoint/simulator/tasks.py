@@ -85,7 +85,8 @@ class TaskBook:
     ) -> tuple[Task, bool]:
         """The new task, or the running identical one (and True when it was adopted)."""
         with self._lock:
-            for task in self._tasks.values():
+            # with dedupe off no task is ever adopted: skip the scan of every task so far
+            for task in self._tasks.values() if self.dedupe != "off" else ():
                 if self._same(task, report_type, arguments) and not self.is_finished(task):
                     return task, True
             task = Task(

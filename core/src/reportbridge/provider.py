@@ -8,13 +8,13 @@ A plugin registers one :class:`Provider` per vendor through the
 from __future__ import annotations
 
 import abc
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import attrs
 
 from reportbridge.checks import CheckStep, steps_until_failure
-from reportbridge.errors import TransportError, UnsupportedOperationError
+from reportbridge.errors import TransportError, UnsupportedOperationError, ValidationError, accepted
 from reportbridge.logging import register_secret_param
 from reportbridge.model import Capabilities, ReportJob, ResultPart
 from reportbridge.params import resolve_report_type, validate_params
@@ -319,12 +319,37 @@ class Provider(abc.ABC):
         return []
 
 
+def check_list_filters(
+    provider: str, filters: Mapping[str, Any], known: Iterable[str], *, items: str = "jobs"
+) -> None:
+    """Refuse the filters :meth:`ProviderSession.list_jobs` does not know, before any request.
+
+    ``filters`` is what the caller passed (``Reports.list(profile, **filters)``), ``known``
+    the filters the vendor accepts and ``items`` what the vendor calls its jobs, for the
+    message. Any other filter is a :class:`~reportbridge.errors.ValidationError` naming the
+    unknown filters and the accepted ones; its ``field`` is the first unknown one::
+
+        check_list_filters("acme", {"owner": "me"}, ("report_type", "state"), items="exports")
+        # ValidationError: acme cannot filter exports by owner; accepted: report_type, state
+    """
+    names = tuple(known)
+    unknown = sorted(set(filters) - set(names))
+    if unknown:
+        raise ValidationError(
+            f"{provider} cannot filter {items} by {', '.join(unknown)}; accepted: "
+            f"{accepted(names)}",
+            provider=provider,
+            field=unknown[0],
+        )
+
+
 __all__ = [
     "SECRET",
     "FileStream",
     "ProfileContext",
     "Provider",
     "ProviderSession",
+    "check_list_filters",
     "is_secret_setting",
     "register_setting_secrets",
     "secret_field",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
 import threading
 import time
@@ -11,33 +10,22 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-import reportbridge.transport.deadline as deadline
 from reportbridge.config import Profile, load_config, parse_profile
-from reportbridge.errors import (
-    ConfigurationError,
-    DeadlineExceededError,
-    DownloadError,
-    ReportBridgeError,
-    ServiceError,
-    TransportError,
-    UnsupportedOperationError,
-    ValidationError,
-    accepted,
+from reportbridge.errors import ReportBridgeError, UnsupportedOperationError, ValidationError
+from reportbridge.fetching import (
+    FileNaming,
+    PartDownloads,
+    fetch_within,
+    resolve_format,
+    select_parts,
 )
-from reportbridge.events import Operation, OperationRun, operation_scope
-from reportbridge.fetching import FileNaming, PartDownloads, resolve_format, select_parts
 from reportbridge.lifecycle import MAX_POLL_ERRORS, WaitSchedule
 from reportbridge.logging import get_logger
 from reportbridge.model import FetchedFile, ReportJob, ResultPart, utcnow
 from reportbridge.plugins import PluginRegistry, default_registry
 from reportbridge.polling import PollPolicy
-from reportbridge.provider import (
-    ProfileContext,
-    Provider,
-    ProviderSession,
-    register_setting_secrets,
-)
-from reportbridge.refs import decode_ref
+from reportbridge.provider import ProviderSession
+from reportbridge.sessions import JobLike, ProfileSessions
 from reportbridge.slots import ActiveJobs
 from reportbridge.status import ReportStatus
 from reportbridge.transport.observe import recording
@@ -46,10 +34,9 @@ if TYPE_CHECKING:
     from reportbridge.engine import JobOutcome, JobRequest
 
 log = get_logger("reportbridge.reports")
-JobLike = ReportJob | str
 
 
-class Reports:
+class Reports(ProfileSessions):
     """Run, poll, wait for, cancel and fetch report jobs over named profiles.
 
     Build it from a config file (:meth:`from_config`) or from code
@@ -63,16 +50,9 @@ class Reports:
         registry: PluginRegistry | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        items = profiles.values() if isinstance(profiles, Mapping) else profiles
-        self.profiles: dict[str, Profile] = {p.name: p for p in items}
-        self.registry = registry or default_registry()
+        super().__init__(profiles, registry=registry)
         self._sleep = sleep
-        self._sessions: dict[str, ProviderSession] = {}
-        self._settings: dict[str, Any] = {}
-        self._lock = threading.Lock()
         self._active = ActiveJobs()
-        for profile in self.profiles.values():
-            self._check_profile(profile)
 
     # -- construction ------------------------------------------------------------------
     @classmethod
@@ -111,99 +91,6 @@ class Reports:
             registry=registry,
             sleep=sleep,
         )
-
-    def _check_profile(self, profile: Profile) -> None:
-        provider = self.registry.provider(profile.provider)
-        settings = provider.parse_settings(profile.name, profile.settings)
-        register_setting_secrets(settings)  # also when a plugin parses its own way
-        self._settings[profile.name] = settings
-
-    def __enter__(self) -> Reports:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def close(self) -> None:
-        with self._lock:
-            sessions, self._sessions = list(self._sessions.values()), {}
-        for session in sessions:
-            session.close()
-
-    # -- lookup ------------------------------------------------------------------------
-    def profile(self, name: str) -> Profile:
-        try:
-            return self.profiles[name]
-        except KeyError:
-            raise ConfigurationError(
-                f"no profile named {name!r}; configured profiles: {accepted(self.profiles)}"
-            ) from None
-
-    def provider_for(self, profile: str) -> Provider:
-        return self.registry.provider(self.profile(profile).provider)
-
-    def session(self, profile: str) -> ProviderSession:
-        prof = self.profile(profile)
-        with self._lock:
-            session = self._sessions.get(profile)
-            if session is None:
-                provider = self.registry.provider(prof.provider)
-                session = provider.connect(self.context(profile))
-                self._sessions[profile] = session
-            return session
-
-    def context(self, profile: str) -> ProfileContext:
-        """What the profile's provider connects with: its settings, its transport (the
-        provider's download hosts unless the profile sets its own) and the observer
-        that reports each HTTP exchange to the plugins' ``http_exchange`` hook."""
-        prof = self.profile(profile)
-        provider = self.registry.provider(prof.provider)
-        transport = prof.transport
-        if transport.download_hosts is None:
-            transport = attrs.evolve(transport, download_hosts=tuple(provider.download_hosts))
-        hook = self.registry.hook
-        return ProfileContext(
-            profile,
-            self._settings[profile],
-            transport,
-            observer=lambda exchange: hook.http_exchange(exchange=exchange),
-        )
-
-    def _operation(
-        self,
-        kind: str,
-        profile: str,
-        *,
-        job: ReportJob | None = None,
-        report_type: str | None = None,
-        part: str | None = None,
-        job_ids: tuple[str, ...] = (),
-    ) -> contextlib.AbstractContextManager[OperationRun]:
-        """Run a block as one observed operation (see :mod:`reportbridge.events`)."""
-        operation = Operation(
-            kind=kind,
-            profile=profile,
-            provider=self.profile(profile).provider,
-            job_id=job.job_id if job is not None else None,
-            report_type=job.report_type if job is not None else report_type,
-            part=part,
-            job_ids=job_ids,
-        )
-        return operation_scope(operation, self.registry.hook)
-
-    def job(self, ref: JobLike) -> ReportJob:
-        """The job a reference (or job) names, as last known; no request is sent."""
-        if isinstance(ref, ReportJob):
-            return ref
-        parsed = decode_ref(ref)
-        prof = self.profile(parsed.profile)
-        if prof.provider != parsed.provider:
-            raise ValidationError(
-                f"job reference is for provider {parsed.provider!r} but profile "
-                f"{parsed.profile!r} now uses {prof.provider!r}",
-                field="ref",
-            )
-        return ReportJob.from_ref(parsed)
 
     # -- lifecycle ---------------------------------------------------------------------
     def run(self, profile: str, report_type: str, /, **params: Any) -> ReportJob:
@@ -389,7 +276,7 @@ class Reports:
         Independently, a download that receives no byte for the profile's
         ``transport.stall_timeout`` fails (and is tried again).
         """
-        return self._within(
+        return fetch_within(
             timeout,
             lambda: self._fetch_parts(
                 self._fetchable(job, early=False),
@@ -421,29 +308,12 @@ class Reports:
         error (a single-file result has nothing available until it ends); a job that
         failed, was cancelled or expired is.
         """
-        return self._within(
+        return fetch_within(
             timeout,
             lambda: self._fetch_parts(
                 self._fetchable(job, early=True), dest_dir, format=format, skip=skip, **kw
             ),
         )
-
-    @staticmethod
-    def _within(timeout: float | None, fetch: Callable[[], list[FetchedFile]]) -> list[FetchedFile]:
-        """Run ``fetch`` under a hard deadline; running past it is a :class:`DownloadError`."""
-        timeout = deadline.check_timeout(timeout)
-        with deadline.deadline_after(timeout):
-            try:
-                return fetch()
-            except (TransportError, ServiceError) as exc:
-                if not (isinstance(exc, DeadlineExceededError) or deadline.expired()):
-                    raise
-                within = f"within {timeout:g} s" if timeout is not None else "by its deadline"
-                raise DownloadError(
-                    f"fetch did not finish {within}; the download in progress was abandoned "
-                    "and nothing partial was kept",
-                    provider=exc.provider,
-                ) from None
 
     def _fetchable(self, job: JobLike, *, early: bool) -> ReportJob:
         current = self.job(job)
@@ -511,9 +381,5 @@ class Reports:
 
         return run_many(self, requests, **kw)
 
-    # -- helpers -----------------------------------------------------------------------
-    def max_active_jobs(self, profile: str) -> int | None:
-        prof = self.profile(profile)
-        if prof.max_active_jobs is not None:
-            return prof.max_active_jobs
-        return self.provider_for(profile).default_max_active_jobs
+
+__all__ = ["JobLike", "Reports"]

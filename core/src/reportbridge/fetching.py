@@ -17,6 +17,8 @@ import attrs
 import reportbridge.transport.deadline as deadline
 from reportbridge.download import safe_filename, write_stream
 from reportbridge.errors import (
+    DeadlineExceededError,
+    DownloadError,
     NotFoundError,
     ProviderProtocolError,
     ServiceError,
@@ -150,6 +152,26 @@ def part_filename(job: ReportJob, part: ResultPart, vendor: str | None, naming: 
     return safe_filename(naming(proposal), proposal)
 
 
+def fetch_within(
+    timeout: float | None, fetch: Callable[[], list[FetchedFile]]
+) -> list[FetchedFile]:
+    """Run ``fetch`` under a hard deadline of ``timeout`` seconds (None: none); running past
+    it is a :class:`~reportbridge.errors.DownloadError`."""
+    timeout = deadline.check_timeout(timeout)
+    with deadline.deadline_after(timeout):
+        try:
+            return fetch()
+        except (TransportError, ServiceError) as exc:
+            if not (isinstance(exc, DeadlineExceededError) or deadline.expired()):
+                raise
+            within = f"within {timeout:g} s" if timeout is not None else "by its deadline"
+            raise DownloadError(
+                f"fetch did not finish {within}; the download in progress was abandoned "
+                "and nothing partial was kept",
+                provider=exc.provider,
+            ) from None
+
+
 def _at_least_one(_self: object, _attr: object, value: int) -> None:
     if value < 1:
         raise ValidationError(
@@ -263,6 +285,7 @@ __all__ = [
     "FileNaming",
     "PartDownloads",
     "choose_parts",
+    "fetch_within",
     "is_single",
     "part_filename",
     "resolve_format",

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from spaceone_testkit import CSV, PDF
 
-from reportbridge import ReportStatus
+from reportbridge import ReportStatus, ValidationError
 from reportbridge.facade import Reports
 from reportbridge_spaceone.listing import build_query, states_for
 from reportbridge_spaceone.simulator import SpaceoneSimulator
@@ -34,6 +34,9 @@ def test_query_conditions() -> None:
         {"k": "state", "v": ["FAILURE", "TIMEOUT"], "o": "in"},
         {"k": "template_id", "v": PDF, "o": "eq"},
     ]
+    refused = "cannot filter reports by name; accepted: created_by, state, template_id"
+    with pytest.raises(ValidationError, match=refused):
+        build_query({"name": "x", "state": "failed"})
 
 
 @pytest.fixture

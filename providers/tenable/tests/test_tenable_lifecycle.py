@@ -139,7 +139,8 @@ def test_list_merges_both_kinds_newest_first_and_filters(
     assert [j.job_id for j in reports.list("tv", report_type="assets")] == [second.job_id]
     assert [j.job_id for j in reports.list("tv", state="cancelled")] == [third.job_id]
     assert len(list(reports.list("tv", limit=2))) == 2
-    with pytest.raises(ValidationError):
+    refused = "cannot filter exports by severity; accepted: report_type, state, status"
+    with pytest.raises(ValidationError, match=refused):
         list(reports.list("tv", severity="high"))
 
 

@@ -7,7 +7,13 @@ from typing import Any
 
 from reportbridge import ReportJob, ResultPart
 from reportbridge.errors import ProviderProtocolError, ValidationError, accepted
-from reportbridge.provider import FileStream, ProfileContext, Provider, ProviderSession
+from reportbridge.provider import (
+    FileStream,
+    ProfileContext,
+    Provider,
+    ProviderSession,
+    check_list_filters,
+)
 from reportbridge.transport import HttpResponse, StaticHeaders
 from reportbridge_acme.answers import (
     chunk_segment,
@@ -120,14 +126,7 @@ class AcmeSession(ProviderSession):
             query["cursor"] = cursor  # sent as a query value, encoded by the client
 
     def _list_query(self, filters: Mapping[str, Any]) -> dict[str, Any]:
-        unknown = sorted(set(filters) - set(LIST_FILTERS))
-        if unknown:
-            raise ValidationError(
-                f"{PROVIDER} cannot filter exports by {', '.join(unknown)}; accepted: "
-                f"{accepted(LIST_FILTERS)}",
-                provider=PROVIDER,
-                field=unknown[0],
-            )
+        check_list_filters(PROVIDER, filters, LIST_FILTERS, items="exports")
         query: dict[str, Any] = {"limit": self.settings.list_page_size}
         report = filters.get("report_type")
         if report is not None:

@@ -20,7 +20,13 @@ from reportbridge import (
 from reportbridge.checks import CheckStep, steps_until_failure
 from reportbridge.errors import ProviderProtocolError, UnsupportedOperationError, accepted
 from reportbridge.model import parse_timestamp
-from reportbridge.provider import FileStream, ProfileContext, Provider, ProviderSession
+from reportbridge.provider import (
+    FileStream,
+    ProfileContext,
+    Provider,
+    ProviderSession,
+    check_list_filters,
+)
 from reportbridge.transport import HttpClient, HttpResponse, OAuth2ClientCredentials
 from reportbridge_explore.files import FileFetcher
 from reportbridge_explore.params import REPORT_TYPES
@@ -198,14 +204,7 @@ class ExploreSession(ProviderSession):
     def list_jobs(
         self, filters: Mapping[str, Any], *, limit: int | None = None
     ) -> Iterator[ReportJob]:
-        unknown = sorted(set(filters) - set(LIST_FILTERS))
-        if unknown:
-            raise ValidationError(
-                f"{PROVIDER} cannot filter jobs by {', '.join(unknown)}; accepted: "
-                f"{accepted(LIST_FILTERS)}",
-                provider=PROVIDER,
-                field=unknown[0],
-            )
+        check_list_filters(PROVIDER, filters, LIST_FILTERS, items="jobs")
         types = self._list_types(filters.get("report_type"))
         status = filters.get("state") or filters.get("status")
         wanted = str(status).lower() if status else None

@@ -7,6 +7,7 @@ from typing import Any
 
 from reportbridge import ReportStatus
 from reportbridge.errors import UnknownStatusError, ValidationError, accepted
+from reportbridge.provider import check_list_filters
 from reportbridge_spaceone.status import NEUTRAL, PROVIDER, state_name
 
 LIST_FILTERS = ("created_by", "state", "template_id")
@@ -54,14 +55,7 @@ def states_for(value: object) -> list[str]:
 
 def build_query(filters: Mapping[str, Any]) -> list[dict[str, Any]]:
     """The ``query.filter`` conditions for the façade's filters (unknown ones refused)."""
-    unknown = sorted(set(filters) - set(LIST_FILTERS))
-    if unknown:
-        raise ValidationError(
-            f"{PROVIDER} cannot filter reports by {', '.join(unknown)}; accepted: "
-            f"{accepted(LIST_FILTERS)}",
-            provider=PROVIDER,
-            field=unknown[0],
-        )
+    check_list_filters(PROVIDER, filters, LIST_FILTERS, items="reports")
     conditions: list[dict[str, Any]] = []
     for key in LIST_FILTERS:
         if filters.get(key) in (None, "", [], ()):

@@ -17,7 +17,13 @@ from reportbridge.errors import (
     accepted,
 )
 from reportbridge.model import ResultPart, utcnow
-from reportbridge.provider import FileStream, ProfileContext, Provider, ProviderSession
+from reportbridge.provider import (
+    FileStream,
+    ProfileContext,
+    Provider,
+    ProviderSession,
+    check_list_filters,
+)
 from reportbridge.transport import HttpResponse, StaticHeaders
 from reportbridge_tenable.chunkstream import ChunkStream
 from reportbridge_tenable.ids import chunk_segment, export_segment, vendor_export_id
@@ -196,14 +202,7 @@ class TenableSession(ProviderSession):
     def list_jobs(
         self, filters: Mapping[str, Any], *, limit: int | None = None
     ) -> Iterator[ReportJob]:
-        unknown = sorted(set(filters) - set(LIST_FILTERS))
-        if unknown:
-            raise ValidationError(
-                f"{PROVIDER} cannot filter exports by {', '.join(unknown)}; accepted: "
-                f"{accepted(LIST_FILTERS)}",
-                provider=PROVIDER,
-                field=unknown[0],
-            )
+        check_list_filters(PROVIDER, filters, LIST_FILTERS, items="exports")
         wanted = filters.get("report_type")
         kinds = [self._kind(k) for k in ([wanted] if isinstance(wanted, str) else wanted or ())]
         status = filters.get("state") or filters.get("status")

@@ -226,8 +226,9 @@ class AsyncReports:
         max_poll_errors: int = MAX_POLL_ERRORS,
     ) -> AsyncBatch:
         """Submit (or resume), wait for and optionally fetch each request; ``async for``
-        yields outcomes as jobs complete (see :mod:`reportbridge.aiobatch`). Profiles are
-        checked now, before any request is sent. ``on_event`` is called on the loop.
+        yields outcomes as jobs complete (see :class:`~reportbridge.aiobatch.AsyncBatch`).
+        Profiles are checked now, before any request is sent. ``on_event`` is called on the
+        loop.
 
         Use it as ``async with reports.run_many(...) as batch: async for outcome in batch``
         so that leaving early cancels the requests still running.

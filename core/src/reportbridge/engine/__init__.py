@@ -47,7 +47,7 @@ def run_many(
     not polled before the shortest time jobs of its profile and report type in this
     batch were seen running, once five of them have succeeded — never waiting more
     than the policy's ``cap`` between two polls, nor past the timeout
-    (:mod:`reportbridge.engine.learned`).
+    (``reportbridge.engine.learned``).
     """
     from reportbridge.engine.driver import BatchDriver
 

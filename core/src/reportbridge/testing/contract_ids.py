@@ -62,7 +62,7 @@ _FAST = PollPolicy(initial=0.05, backoff=1.2, cap=0.2, jitter=0.0)
 def handmade_ref(fields: Mapping[str, Any] | str) -> str:
     """A job reference written by hand, as someone could paste it: ``rb1.`` and URL-safe
     base64 of ``fields`` (the short keys ``p n i t s x``) or of JSON text, with none of the
-    checks :func:`~reportbridge.refs.encode_ref` makes."""
+    checks ``reportbridge.refs.encode_ref`` makes."""
     text = fields if isinstance(fields, str) else json.dumps(fields, allow_nan=True)
     return PREFIX + base64.urlsafe_b64encode(text.encode()).rstrip(b"=").decode()
 
@@ -86,7 +86,8 @@ def stray_requests(simulator: Simulator, requests: list[RecordedRequest], value:
 
 
 class HostileIdsContract:
-    """Cases on ids in paths and on cancel; :class:`ProviderContract` provides the rest."""
+    """Cases on ids in paths and on cancel; the rest comes from
+    :class:`~reportbridge.testing.contract.ProviderContract`."""
 
     provider_name: ClassVar[str]
     report_type: ClassVar[str]

@@ -181,14 +181,21 @@ def _run(
     def dest(req: JobRequest) -> ConfinedDir:
         return ConfinedDir(bundle, (FILES, providers[req.key or ""], req.profile, req.key or "job"))
 
+    # what each job's journal row last recorded: a listing reports every waiting job on every
+    # pass, and rewriting an unchanged row cost the scheduler's thread a commit each time
+    recorded: dict[str, tuple[Any, ...]] = {}
+
     def record(event: JobEvent) -> None:
         key = event.request.key or ""
         if event.kind == "submitting":
             journal.submitting(key)
         elif event.kind == "submitted" and event.job is not None:
             journal.submitted(key, event.job)
+            recorded[key] = _recorded(event.job)
         elif event.kind == "status" and event.job is not None:
-            journal.observed(key, event.job)
+            if recorded.get(key) != (seen := _recorded(event.job)):
+                journal.observed(key, event.job)
+                recorded[key] = seen
         elif event.kind == "fetched" and event.file is not None:
             rel = event.file.path.relative_to(bundle).as_posix()
             journal.fetched(key, event.file, rel)
@@ -211,6 +218,20 @@ def _run(
             evidence.failed(key, f"{type(outcome.error).__name__}: {outcome.error}")
         elif outcome.job is not None and outcome.job.is_fetchable:
             journal.completed(key)
+
+
+def _recorded(job: ReportJob) -> tuple[Any, ...]:
+    """What :meth:`Journal.observed` writes of a job, but the time it writes it."""
+    return (
+        job.status,
+        job.provider_status,
+        job.created_at,
+        job.finished_at,
+        job.warnings,
+        job.error,
+        job.parts,
+        job.rows,
+    )
 
 
 def _write_manifest_after_failure(

@@ -50,3 +50,25 @@ def test_live_table_on_a_terminal() -> None:
     for column in ("provider", "profile", "type", "status", "elapsed", "fetched"):
         assert column in text
     assert "toy" in text and "fetched" in text and "3.0 MiB" in text
+
+
+def test_a_large_batch_draws_a_bounded_table_with_every_job_counted() -> None:
+    from reportbridge.cli.progress import LIVE_ROWS, _live_rows
+
+    view = ProgressView(stream=io.StringIO(), live=False)
+    for n in range(5_000):
+        view.add(f"k{n}", "toy", "prof", "USERS")
+        if n % 2:  # half of them ended
+            view.done(f"k{n}", "succeeded")
+    shown, caption = _live_rows(list(view.rows.items()))
+    assert len(shown) == LIVE_ROWS
+    assert all(row.ended is None for _key, row in shown)
+    assert [key for key, _row in shown][:2] == ["k0", "k2"]  # waiting longest first
+    assert caption == (
+        f"5,000 jobs: 2,500 queued, 2,500 succeeded; showing {LIVE_ROWS} of 2,500 unfinished"
+    )
+    out = io.StringIO()
+    with ProgressView(stream=out, live=True) as live:
+        live.rows = view.rows
+    drawn = out.getvalue()
+    assert "5,000 jobs" in drawn and "k0 " in drawn and "k998 " not in drawn

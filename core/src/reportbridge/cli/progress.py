@@ -109,12 +109,13 @@ class ProgressView:
         from rich.table import Table
         from rich.text import Text
 
-        table = Table(expand=False, header_style="bold")
-        for col in ("job", "provider", "profile", "type", "status", "elapsed", "fetched"):
-            table.add_column(col)
         with self._lock:
             items = list(self.rows.items())
-        for key, row in items:
+        shown, caption = _live_rows(items)
+        table = Table(expand=False, header_style="bold", caption=caption)
+        for col in ("job", "provider", "profile", "type", "status", "elapsed", "fetched"):
+            table.add_column(col)
+        for key, row in shown:
             cells = (
                 key,
                 row.provider,
@@ -126,3 +127,25 @@ class ProgressView:
             )  # vendor text: no markup, no control characters
             table.add_row(*(Text(clean(cell)) for cell in cells))
         return table
+
+
+#: rows the live table shows at most; a larger batch shows its unfinished jobs, longest first
+LIVE_ROWS = 30
+
+
+def _live_rows(items: list[tuple[str, Row]]) -> tuple[list[tuple[str, Row]], str | None]:
+    """The rows to draw, and a caption counting every job when not all are drawn.
+
+    Rendering every row four times a second cost a core at 10,000 jobs and drew far more
+    than a terminal holds; above ``LIVE_ROWS`` the table keeps to what is still running.
+    """
+    if len(items) <= LIVE_ROWS:
+        return items, None
+    counts: dict[str, int] = {}
+    for _key, row in items:
+        counts[row.status] = counts.get(row.status, 0) + 1
+    open_ = [(k, r) for k, r in items if r.ended is None]
+    open_.sort(key=lambda item: item[1].started)  # waiting longest first
+    shown = open_[:LIVE_ROWS]
+    tally = ", ".join(f"{n:,} {status}" for status, n in sorted(counts.items()))
+    return shown, f"{len(items):,} jobs: {tally}; showing {len(shown)} of {len(open_):,} unfinished"

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import signal
 from collections.abc import Callable
 from typing import Any
 
@@ -8,6 +9,12 @@ import pytest
 from reportbridge.plugins import PluginRegistry
 from reportbridge.testing.server import Simulator
 from tests.toy import ToyPlugin, ToySimulator
+
+# A shell that starts the suite as a background job ignores SIGINT, and the CLI processes
+# the tests start inherit that: the tests that interrupt them would wait forever. Handled
+# here, it is reset to the default in every child.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @pytest.fixture

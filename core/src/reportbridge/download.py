@@ -191,10 +191,6 @@ def _exists(dir_fd: int, name: str) -> bool:
     return True
 
 
-#: stands in for the flush Condition of a writer that never flushed (most files are small)
-_NO_FLUSHES = threading.Condition()
-
-
 class _DiskWriter:
     """Hashes and writes the body, on a second thread once the file proves large.
 
@@ -230,7 +226,7 @@ class _DiskWriter:
         self._thread: threading.Thread | None = None
         self._flush_every = flush_every
         self._written = self._flushed = 0
-        self._asked = _NO_FLUSHES  # a Condition of its own once a flush is asked
+        self._asked: threading.Condition | None = None  # made with the flusher
         self._flushes = 0  # flushes asked for
         self._done = False
         self._flusher: threading.Thread | None = None
@@ -295,20 +291,22 @@ class _DiskWriter:
             self._free.put(item[0])
 
     def _start_flush(self) -> None:
-        if self._flusher is None:
+        if self._asked is None:
             self._asked = threading.Condition()
-            self._flusher = threading.Thread(target=self._flush, name="rb-disk-flush", daemon=True)
+            self._flusher = threading.Thread(
+                target=self._flush, args=(self._asked,), name="rb-disk-flush", daemon=True
+            )
             self._flusher.start()
         with self._asked:
             self._flushes += 1
             self._asked.notify()
 
-    def _flush(self) -> None:
+    def _flush(self, asked: threading.Condition) -> None:
         done = 0
         while True:  # every flush asked for is done, also one asked just before the end
-            with self._asked:
+            with asked:
                 while self._flushes == done and not self._done:
-                    self._asked.wait()
+                    asked.wait()
                 if self._flushes == done:
                     return
                 done = self._flushes
@@ -324,7 +322,7 @@ class _DiskWriter:
             assert self._full is not None
             self._full.put(None)
             self._thread.join()
-        if self._flusher is not None:
+        if self._flusher is not None and self._asked is not None:
             with self._asked:
                 self._done = True
                 self._asked.notify()

@@ -165,6 +165,21 @@ class Journal:
         )
         self.observed(key, job)
 
+    @staticmethod
+    def observed_state(job: ReportJob) -> tuple[Any, ...]:
+        """What :meth:`observed` writes of ``job``, but the time it writes it: equal
+        states make equal rows."""
+        return (
+            job.status,
+            job.provider_status,
+            job.created_at,
+            job.finished_at,
+            job.warnings,
+            job.error,
+            job.parts,
+            job.rows,
+        )
+
     def observed(self, key: str, job: ReportJob) -> None:
         phase = "finished" if job.is_terminal else "submitted"
         self._exec(

@@ -191,9 +191,9 @@ def _run(
             journal.submitting(key)
         elif event.kind == "submitted" and event.job is not None:
             journal.submitted(key, event.job)
-            recorded[key] = _recorded(event.job)
+            recorded[key] = journal.observed_state(event.job)
         elif event.kind == "status" and event.job is not None:
-            if recorded.get(key) != (seen := _recorded(event.job)):
+            if recorded.get(key) != (seen := journal.observed_state(event.job)):
                 journal.observed(key, event.job)
                 recorded[key] = seen
         elif event.kind == "fetched" and event.file is not None:
@@ -218,20 +218,6 @@ def _run(
             evidence.failed(key, f"{type(outcome.error).__name__}: {outcome.error}")
         elif outcome.job is not None and outcome.job.is_fetchable:
             journal.completed(key)
-
-
-def _recorded(job: ReportJob) -> tuple[Any, ...]:
-    """What :meth:`Journal.observed` writes of a job, but the time it writes it."""
-    return (
-        job.status,
-        job.provider_status,
-        job.created_at,
-        job.finished_at,
-        job.warnings,
-        job.error,
-        job.parts,
-        job.rows,
-    )
 
 
 def _write_manifest_after_failure(

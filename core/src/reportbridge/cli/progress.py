@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 import threading
 import time
+from collections import Counter
 from typing import Any, TextIO
 
 import attrs
@@ -141,11 +142,9 @@ def _live_rows(items: list[tuple[str, Row]]) -> tuple[list[tuple[str, Row]], str
     """
     if len(items) <= LIVE_ROWS:
         return items, None
-    counts: dict[str, int] = {}
-    for _key, row in items:
-        counts[row.status] = counts.get(row.status, 0) + 1
+    counts = Counter(row.status for _key, row in items)
+    # rows are kept in the order they were made, so the first are those waiting longest
     open_ = [(k, r) for k, r in items if r.ended is None]
-    open_.sort(key=lambda item: item[1].started)  # waiting longest first
     shown = open_[:LIVE_ROWS]
     tally = ", ".join(f"{n:,} {status}" for status, n in sorted(counts.items()))
     return shown, f"{len(items):,} jobs: {tally}; showing {len(shown)} of {len(open_):,} unfinished"
